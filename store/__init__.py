@@ -1,0 +1,1 @@
+"""Time-series persistence behind one small interface (:mod:`store.base`)."""

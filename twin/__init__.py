@@ -1,0 +1,1 @@
+"""Live state on the topology: samples applied, state derived, events published."""
