@@ -109,7 +109,7 @@ class Twin:
         self._counts = {
             "samples": 0,
             "samples_unknown_device": 0,
-            "samples_not_boolean": 0,
+            "inputs_not_boolean": 0,
             "door_derivations": 0,
             "events": 0,
             "ticks": 0,
@@ -145,31 +145,51 @@ class Twin:
     # --- the sample sink -------------------------------------------------
 
     def publish_samples(self, samples: Iterable[Sample]) -> None:
-        """Apply readings in order. Returns quickly; never raises for bad data."""
+        """Apply readings in order. Returns quickly; never raises for bad data.
+
+        The samples of one call are taken as one snapshot: each door whose
+        inputs changed is derived once, after all of them are applied, so the
+        order of points inside a poll cannot fake an opening while locked.
+        """
         count = 0
+        changed: dict[DoorRecord, list[str]] = {}
         for sample in samples:
             count += 1
             device = self._devices.get(sample.device)
             if device is None:
                 self._unknown_device(sample.device)
                 continue
-            device.points[sample.point] = sample
+            point = sample.point
+            previous = device.points.get(point)
+            device.points[point] = sample
             if sample.quality is not Quality.BAD:
-                device.good[sample.point] = sample
+                device.good[point] = sample
                 device.last_seen = sample.received_time
-            bindings = device.bindings.get(sample.point)
+            if (
+                previous is not None
+                and previous.quality is sample.quality
+                and previous.value == sample.value
+            ):
+                # Most polls repeat the last reading; doors already reflect it.
+                continue
+            bindings = device.bindings.get(point)
             if bindings is not None:
                 for door, name, invert in bindings:
-                    self._apply(door, name, invert, sample)
+                    if self._apply(door, name, invert, sample):
+                        changed.setdefault(door, []).append(door.bound[name])
         self._counts["samples"] += count
+
+        for door, points in changed.items():
+            self._derive(door, {"trigger": "sample", "points": points})
 
     def _apply(
         self, door: DoorRecord, name: InputName, invert: bool, sample: Sample
-    ) -> None:
+    ) -> bool:
+        """Feed one sample to one door input; True if the input changed."""
         quality = sample.quality
         value = _as_bool(sample.value) if quality is not Quality.BAD else None
         if value is None and quality is not Quality.BAD:
-            self._counts["samples_not_boolean"] += 1
+            self._counts["inputs_not_boolean"] += 1
             quality = Quality.BAD
             reason: str | None = f"value {sample.value!r} is not a boolean"
         else:
@@ -181,13 +201,13 @@ class Twin:
         if quality is inputs.quality(name) and (
             value is None or value is inputs.value(name)
         ):
-            return
+            return False
         door.inputs = inputs.with_sample(name, value, quality)
         if quality is Quality.BAD:
             door.reasons[name] = reason or "bad quality"
         else:
             door.reasons.pop(name, None)
-        self._derive(door, {"trigger": "sample", "point": door.bound[name]})
+        return True
 
     def publish_health(self, health: DeviceHealth) -> None:
         """Record a device's health; doors of an offline device go ``offline``."""
@@ -295,11 +315,11 @@ class Twin:
         event = Event(
             seq=self._bus.next_seq(),
             time=self._clock.time(),
-            type=kind.value,
+            type=kind,
             node=node,
             node_kind=node_kind,
-            old=None if old is None else str(old),
-            new=None if new is None else str(new),
+            old=old,
+            new=new,
             detail=detail,
         )
         self._bus.publish(event)

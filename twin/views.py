@@ -125,10 +125,7 @@ def build_neighbors(
 def door_qualities(door: DoorRecord) -> dict[str, str | None]:
     """Each bound input's latest sample quality (None before any sample)."""
     inputs = door.inputs
-    return {
-        name: None if (quality := inputs.quality(name)) is None else quality.value
-        for name in door.bound
-    }
+    return {name: inputs.quality(name) for name in door.bound}
 
 
 def door_view(door: DoorRecord, model: Door) -> NodeView:
@@ -144,7 +141,7 @@ def door_view(door: DoorRecord, model: Door) -> NodeView:
         "tamper": inputs.tamper,
         "request_to_exit": inputs.request_to_exit,
         "quality": qualities,
-        "uncertain": Quality.UNCERTAIN.value in qualities.values(),
+        "uncertain": Quality.UNCERTAIN in qualities.values(),
         "alarms": sorted(alarm.value for alarm in door.alarms),
         "cause": door_cause(door.status, inputs),
         "held_open_s": door.held_open_s,

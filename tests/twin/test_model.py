@@ -127,7 +127,7 @@ def test_forced_open_raises_and_clears_an_alarm_and_breaches_spaces(
         "tamper": False,
         "request_to_exit": False,
     }
-    assert detail["point"] == "!DC-1/door_open_1"
+    assert detail["points"] == ["!DC-1/door_open_1"]
     assert "opened while locked" in str(detail["cause"])
     assert events[0].time == rig.clock.time()
     assert [e.seq for e in events] == sorted(e.seq for e in events)
@@ -153,6 +153,21 @@ def test_request_to_exit_authorises_the_opening(rig: Rig) -> None:
 
     assert rig.status("D-A1") == "open"
     assert [e.type for e in rig.new_events()] == ["state_changed"]
+
+
+def test_one_poll_is_one_snapshot_whatever_the_order_of_its_points(
+    rig: Rig,
+) -> None:
+    rig.settle()
+    rig.feed("DC-2", lock_1=False)
+    rig.new_events()
+
+    rig.clock.advance(60)
+    rig.feed("DC-2", lock_1=True, closed_1=False)
+
+    events = rig.new_events()
+    assert changes(events) == [("state_changed", "D-AX", "unlocked", "open")]
+    assert events[0].detail["points"] == ["DC-2/lock_1", "DC-2/closed_1"]
 
 
 def test_held_open_follows_the_clock_through_tick(rig: Rig) -> None:
@@ -256,7 +271,7 @@ def test_a_value_that_is_not_a_boolean_is_a_fault(rig: Rig) -> None:
     assert view.state["status"] == "fault"
     assert view.state["locked"] is True
     assert "not a boolean" in str(view.state["bad"])
-    assert rig.twin.stats()["samples_not_boolean"] == 1
+    assert rig.twin.stats()["inputs_not_boolean"] == 1
 
 
 def test_offline_controller_takes_its_doors_offline_and_back(rig: Rig) -> None:
