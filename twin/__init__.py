@@ -2,7 +2,13 @@
 
 from twin.clock import Clock, FakeClock, SystemClock
 from twin.door import DoorAlarm, DoorInputs, DoorMemory, DoorStatus, derive_door
-from twin.events import Event, EventBus, EventType, Subscription
+from twin.events import (
+    Event,
+    EventBus,
+    EventType,
+    Subscription,
+    SubscriptionClosed,
+)
 from twin.model import Twin
 from twin.space import SpaceRollup, SpaceStatus
 from twin.views import Neighbor, NodeView, Relation
@@ -23,6 +29,7 @@ __all__ = [
     "SpaceRollup",
     "SpaceStatus",
     "Subscription",
+    "SubscriptionClosed",
     "SystemClock",
     "Twin",
     "derive_door",

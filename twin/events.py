@@ -11,7 +11,9 @@ which sequence numbers, before it receives anything newer. A slow WebSocket
 client therefore loses events visibly and never slows the twin down.
 
 Errors: :meth:`EventBus.publish` raises ``ValueError`` for an event whose
-``seq`` does not increase (a programming error); nothing else here raises.
+``seq`` does not increase (a programming error); :meth:`Subscription.get`
+raises :class:`SubscriptionClosed` once its subscription is closed and drained
+(iterating simply ends instead).
 The bus is not thread-safe: publish from the event loop's thread.
 """
 
@@ -24,6 +26,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
 from typing import Self
+
+
+class SubscriptionClosed(Exception):
+    """The subscription was closed and every event queued for it was taken."""
 
 
 class EventType(StrEnum):
@@ -111,13 +117,13 @@ class Subscription:
         return None
 
     async def get(self) -> Event:
-        """Wait for the next event; raise ``StopAsyncIteration`` once closed."""
+        """Wait for the next event; :class:`SubscriptionClosed` once closed."""
         while True:
             event = self.get_nowait()
             if event is not None:
                 return event
             if self._closed:
-                raise StopAsyncIteration
+                raise SubscriptionClosed
             self._ready.clear()
             await self._ready.wait()
 
@@ -147,7 +153,10 @@ class Subscription:
         return self
 
     async def __anext__(self) -> Event:
-        return await self.get()
+        try:
+            return await self.get()
+        except SubscriptionClosed:
+            raise StopAsyncIteration from None
 
     async def __aenter__(self) -> Self:
         return self

@@ -8,9 +8,12 @@ every status change and alarm. Work per sample is a couple of dictionary
 lookups; a door is re-derived only when one of its inputs actually changes,
 and a space only when a door changes class (see :mod:`twin.space`).
 
-Samples apply in the order they arrive. A bad sample is kept as the point's
-latest sample but never replaces a door input's last usable value; a value
-that is not a boolean where a door expects one counts as bad.
+Samples apply in the order they arrive; the samples of one call count as one
+snapshot (see :meth:`Twin.publish_samples`). A bad sample is kept as the
+point's latest sample but never replaces a door input's last usable value; a
+value that is not a boolean where a door expects one counts as bad. A door is
+``offline`` while any device its points come from reports ``offline``; a device
+with no reported health yet counts as reachable.
 
 Errors: the constructor raises ``ValueError`` for a site whose parts do not fit
 together (a binding to a device that does not exist, a containment cycle); a

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from twin.events import Event, EventBus, EventType
+from twin.events import Event, EventBus, EventType, SubscriptionClosed
 
 
 def make_event(bus: EventBus, node: str = "D-1") -> Event:
@@ -139,3 +139,15 @@ def test_closed_subscription_receives_nothing_more() -> None:
 
     assert sub.get_nowait() is None
     assert bus.subscribers == 0
+
+
+async def test_get_on_a_closed_and_drained_subscription_raises() -> None:
+    bus = EventBus()
+    sub = bus.subscribe()
+    bus.publish(make_event(bus))
+    sub.close()
+
+    async with asyncio.timeout(1):
+        assert (await sub.get()).seq == 1
+        with pytest.raises(SubscriptionClosed):
+            await sub.get()
