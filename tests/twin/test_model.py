@@ -16,7 +16,7 @@ from .sites import small_site
 
 
 class Rig:
-    """A twin on the small site with a fake clock and helpers to feed it."""
+    """A twin on the small site with a fake clock, and ways to feed it."""
 
     def __init__(self) -> None:
         self.clock = FakeClock(start=1_000_000.0)
