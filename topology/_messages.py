@@ -52,7 +52,7 @@ def describe_item(data: Any, location: Sequence[str | int], file_noun: str) -> s
         return f"{noun} number {index + 1}"
     if head == "profiles" and len(location) >= 2:
         return f"profile {location[1]}"
-    if head == "site":
+    if head == "site" and len(location) == 1:
         return "the site section"
     return f"the {file_noun}"
 
@@ -87,7 +87,7 @@ def _subject_length(loc: tuple[str | int, ...]) -> int:
         return 2
     if len(loc) >= 2 and loc[0] == "profiles":
         return 2
-    if loc and loc[0] == "site":
+    if len(loc) >= 2 and loc[0] == "site":
         return 1
     return 0
 

@@ -61,7 +61,13 @@ class SiteRules:
         self._unusable_profiles = frozenset(unusable_profiles)
         self._problems: list[Problem] = []
         self._declared: dict[str, Declared] = {}
+        self._suggestions_left = 20
         self._valid_devices = {device.id: device for device in site.devices}
+        # Point look-up tables, one per profile, so each binding costs O(1).
+        self._points = {
+            profile_id: {point.name: point for point in profile.points}
+            for profile_id, profile in profiles.items()
+        }
 
     def run(self) -> list[Problem]:
         """All problems found; an empty list means the file is consistent."""
@@ -107,7 +113,11 @@ class SiteRules:
         return True
 
     def _suggest(self, target: str, kind: str) -> str:
-        # Only worth the cost when something is already wrong.
+        # A look-alike search costs O(ids); a file with thousands of broken
+        # references gets suggestions for the first few only.
+        if self._suggestions_left <= 0:
+            return ""
+        self._suggestions_left -= 1
         candidates = [i for i, d in self._declared.items() if d.kind == kind]
         close = difflib.get_close_matches(target, candidates, n=1)
         return f" (did you mean {close[0]}?)" if close else ""
@@ -314,7 +324,8 @@ class SiteRules:
         profile = self._profiles.get(device.profile)
         if profile is None:
             return False  # unknown profile id, reported with the device
-        if ref.point not in profile.point_names:
+        point = self._points[device.profile].get(ref.point)
+        if point is None:
             close = difflib.get_close_matches(ref.point, sorted(profile.point_names), 1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             self._report(
@@ -324,7 +335,6 @@ class SiteRules:
             )
             return False
 
-        point = profile.point(ref.point)
         if attribute == "lock":
             if not point.writable:
                 self._report(
