@@ -10,6 +10,7 @@ The package is shaped like every protocol package:
 * :mod:`.driver` - :class:`ModbusDriver`, the ``DeviceDriver`` the poller runs.
 """
 
+from drivers.modbus.client import ModbusConnection
 from drivers.modbus.codec import (
     decode_registers,
     encode_bit,
@@ -18,10 +19,13 @@ from drivers.modbus.codec import (
     point_decoder,
     register_decoder,
 )
+from drivers.modbus.driver import ModbusDriver
 from drivers.modbus.errors import ModbusExceptionError, exception_name
 from drivers.modbus.plan import PlanLimits, ReadBlock, plan_reads
 
 __all__ = [
+    "ModbusConnection",
+    "ModbusDriver",
     "ModbusExceptionError",
     "PlanLimits",
     "ReadBlock",
