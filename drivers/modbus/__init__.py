@@ -19,7 +19,7 @@ from drivers.modbus.codec import (
     point_decoder,
     register_decoder,
 )
-from drivers.modbus.driver import ModbusDriver
+from drivers.modbus.driver import ModbusDriver, create_driver
 from drivers.modbus.errors import ModbusExceptionError, exception_name
 from drivers.modbus.plan import PlanLimits, ReadBlock, plan_reads
 
@@ -29,6 +29,7 @@ __all__ = [
     "ModbusExceptionError",
     "PlanLimits",
     "ReadBlock",
+    "create_driver",
     "decode_registers",
     "encode_bit",
     "encode_point",

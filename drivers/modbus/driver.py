@@ -15,6 +15,7 @@ from drivers.errors import (
 from drivers.modbus.client import ModbusConnection
 from drivers.modbus.codec import PointDecoder, encode_point, point_decoder
 from drivers.modbus.plan import PlanLimits, ReadBlock, plan_reads
+from topology.loader import LoadedSite
 from topology.profile import ModbusPoint, ModbusProfile
 from topology.sample import Quality, Sample, Value
 from topology.site import Device
@@ -155,3 +156,10 @@ class ModbusDriver:
 
     def __repr__(self) -> str:
         return f"<ModbusDriver {self._device_id} {len(self._blocks)} blocks>"
+
+
+def create_driver(device: Device, site: LoadedSite) -> ModbusDriver:
+    """The driver for a Modbus ``device`` of ``site``, with the profile the site
+    names for it. Raises ``KeyError`` when the device has no profile and
+    ``ValueError`` when it has no endpoint."""
+    return ModbusDriver(device, site.profile_for(device.id))

@@ -10,7 +10,14 @@ import pytest
 from drivers.backoff import Backoff
 from drivers.errors import RequestTimeout
 from drivers.poller import DevicePoller, PollPolicy, next_slot
-from tests.drivers.fakes import EPOCH, FakeClock, RecordingSink, ScriptedDriver, refused
+from tests.drivers.fakes import (
+    EPOCH,
+    FakeClock,
+    Outcome,
+    RecordingSink,
+    ScriptedDriver,
+    refused,
+)
 from topology.sample import DeviceStatus, Quality
 
 ONLINE, DEGRADED, OFFLINE = (
@@ -137,7 +144,7 @@ async def test_offline_after_two_failures_then_back_with_one_line_each(
     caplog.set_level(logging.DEBUG, logger="drivers")
     clock, sink = FakeClock(), RecordingSink()
     timeout = RequestTimeout("no answer within 1.0 s")
-    polls = ["good", timeout, timeout, "good"]
+    polls: list[Outcome] = ["good", timeout, timeout, "good"]
     driver = ScriptedDriver("D1", clock, polls=polls)
     poller = make(clock, sink, driver)
 
@@ -169,7 +176,7 @@ async def test_offline_after_two_failures_then_back_with_one_line_each(
 
 async def test_one_failure_alone_does_not_take_a_device_offline() -> None:
     clock, sink = FakeClock(), RecordingSink()
-    polls = ["good", RequestTimeout("slow"), "good"]
+    polls: list[Outcome] = ["good", RequestTimeout("slow"), "good"]
     driver = ScriptedDriver("D1", clock, polls=polls)
     poller = make(clock, sink, driver)
 
