@@ -7,7 +7,10 @@ and the errors of :mod:`drivers.errors`.
 
 After a timeout or a cancelled request the connection is dropped, because a late
 answer could otherwise be taken for the next request; :meth:`connect` opens a new
-one. A request that finds the connection gone raises ``ConnectError`` at once.
+one. A request that finds the connection gone raises ``ConnectError`` at once, and
+so does a request whose connection closes while it waits: the peer hung up, or
+sent a frame pymodbus could not parse (pymodbus then closes the socket and leaves
+the request waiting, so the connection interrupts it rather than let it time out).
 """
 
 from __future__ import annotations
@@ -66,6 +69,11 @@ class ModbusConnection:
         self.requests = 0
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
+        # Which connection's close events count, the task waiting for an answer
+        # and whether that wait was interrupted by the connection closing.
+        self._link: object | None = None
+        self._waiting: asyncio.Task[object] | None = None
+        self._lost_while_waiting = False
 
     @property
     def connected(self) -> bool:
@@ -82,6 +90,7 @@ class ModbusConnection:
             self._drop()
             # pymodbus' own timer is set wider than ours so that ours decides, and
             # its reconnect and retry machinery is off: the poller owns both.
+            link = object()
             client = AsyncModbusTcpClient(
                 self.host,
                 port=self.port,
@@ -89,6 +98,7 @@ class ModbusConnection:
                 reconnect_delay=0,
                 timeout=self.timeout_s * 2 + 1,
                 retries=0,
+                trace_connect=partial(self._link_changed, link),
             )
             try:
                 async with asyncio.timeout(self.timeout_s):
@@ -109,6 +119,7 @@ class ModbusConnection:
                     reason="connection refused",
                 )
             self._client = client
+            self._link = link
 
     async def close(self) -> None:
         """Close the connection; safe to call when already closed."""
@@ -116,8 +127,17 @@ class ModbusConnection:
 
     def _drop(self) -> None:
         client, self._client = self._client, None
+        self._link = None
         if client is not None:
             client.close()
+
+    def _link_changed(self, link: object, up: bool) -> None:
+        """pymodbus' connection callback: interrupt a request waiting on a
+        connection that just closed under it."""
+        if up or link is not self._link or self._waiting is None:
+            return
+        self._lost_while_waiting = True
+        self._waiting.cancel()
 
     async def read(self, block: ReadBlock) -> Sequence[int]:
         """Read ``block``: its registers as 16-bit words, or its bits as bools.
@@ -145,20 +165,20 @@ class ModbusConnection:
             response = await self._exchange(
                 partial(call, block.address, count=block.count, device_id=self.unit_id),
                 function_code,
-                str(block),
+                block,
             )
 
         if block.table.is_bit:
             bits: list[bool] = list(response.bits)
             # Bits come back padded to whole bytes.
             if not block.count <= len(bits) < block.count + 8:
-                raise self._wrong_length(str(block), block.count, len(bits))
+                raise self._wrong_length(block, block.count, len(bits))
             del bits[block.count :]
             return bits
         registers = response.registers
         if len(registers) != block.count:
-            raise self._wrong_length(str(block), block.count, len(registers))
-        return list(registers)
+            raise self._wrong_length(block, block.count, len(registers))
+        return registers
 
     async def write_coil(self, address: int, value: bool) -> None:
         """Set coil ``address`` (0-based) with function 0x05.
@@ -227,14 +247,32 @@ class ModbusConnection:
         self,
         send: Callable[[], Awaitable[ModbusPDU]],
         function_code: int,
-        what: str,
+        what: object,
     ) -> ModbusPDU:
         """Send one request and wait for its answer under the timeout; call with
-        the lock held. ``what`` names the request in error messages."""
+        the lock held. ``what`` names the request in error messages (formatted only
+        when there is one)."""
         self.requests += 1
+        self._waiting = asyncio.current_task()
+        self._lost_while_waiting = False
         try:
             async with asyncio.timeout(self.timeout_s):
                 response = await send()
+        except asyncio.CancelledError:
+            self._drop()
+            waiting = self._waiting
+            # Only our own interruption becomes an error; any other cancel of
+            # the task still propagates.
+            if (
+                self._lost_while_waiting
+                and waiting is not None
+                and waiting.uncancel() == 0
+            ):
+                raise ConnectError(
+                    f"{self.name}: {what}: connection closed before the answer",
+                    reason="connection lost",
+                ) from None
+            raise
         except TimeoutError as exc:
             self._drop()
             raise RequestTimeout(
@@ -248,13 +286,12 @@ class ModbusConnection:
             # trusted any more.
             self._drop()
             raise DecodeError(f"{self.name}: {what}: {exc}") from exc
-        except asyncio.CancelledError:
-            self._drop()
-            raise
+        finally:
+            self._waiting = None
 
         if response.function_code == function_code | _EXCEPTION_FLAG:
             raise ModbusExceptionError(
-                response.exception_code, function_code=function_code, detail=what
+                response.exception_code, function_code=function_code, detail=f"{what}"
             )
         if response.function_code != function_code:
             raise DecodeError(
@@ -264,7 +301,7 @@ class ModbusConnection:
             )
         return response
 
-    def _wrong_length(self, what: str, expected: int, got: int) -> DecodeError:
+    def _wrong_length(self, what: object, expected: int, got: int) -> DecodeError:
         return DecodeError(
             f"{self.name}: {what}: expected {expected} values, got {got}",
             reason="wrong length",

@@ -4,14 +4,16 @@
 bit values written out literally by each test (never produced by our codec, so a
 codec bug cannot hide behind a mirrored encoder). It uses pymodbus' SimDevice
 datastore, which (unlike the older datastore classes) is not deprecated.
-:class:`SilentServer` accepts connections and never answers.
+:class:`SilentServer` accepts connections and never answers. :class:`RawServer`
+answers each request with whatever bytes a test makes up (or hangs up), for
+answers no well-behaved server would give.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, cast
 
@@ -152,6 +154,52 @@ class SilentServer:
     async def __aexit__(self, *exc_info: object) -> None:
         for transport in self.transports:
             transport.close()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+def mbap_reply(request: bytes, pdu: bytes) -> bytes:
+    """A Modbus TCP frame answering ``request`` (same transaction and unit)."""
+    transaction, unit = request[0:2], request[6:7]
+    return transaction + b"\x00\x00" + (len(pdu) + 1).to_bytes(2, "big") + unit + pdu
+
+
+class _Respond(asyncio.Protocol):
+    def __init__(self, respond: Callable[[bytes], bytes | None]) -> None:
+        self._respond = respond
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        assert self._transport is not None
+        answer = self._respond(data)
+        if answer is None:
+            self._transport.close()
+        else:
+            self._transport.write(answer)
+
+
+class RawServer:
+    """Answers each request with ``respond(request)``; ``None`` hangs up instead.
+    Assumes each request arrives in one piece, which holds on loopback."""
+
+    def __init__(self, respond: Callable[[bytes], bytes | None]) -> None:
+        self._respond = respond
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> RawServer:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Respond(self._respond), LOOPBACK, 0, family=socket.AF_INET
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

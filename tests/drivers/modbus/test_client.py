@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 from pymodbus.constants import ExcCodes
 
-from drivers.errors import ConnectError, RequestTimeout
+from drivers.errors import ConnectError, DecodeError, RequestTimeout
 from drivers.modbus.client import ModbusConnection
 from drivers.modbus.errors import ModbusExceptionError
 from drivers.modbus.plan import ReadBlock
 from tests.drivers.modbus.servers import (
     LOOPBACK,
     LoopbackModbusServer,
+    RawServer,
     SilentServer,
+    mbap_reply,
     unused_port,
     wait_until,
 )
@@ -222,3 +225,61 @@ async def test_one_request_in_flight_at_a_time() -> None:
 
     assert answers == [[a] for a in range(10)]
     assert most == 1
+
+
+async def test_an_answer_of_the_wrong_length_is_a_decode_error() -> None:
+    def one_register(request: bytes) -> bytes:
+        return mbap_reply(request, bytes([0x03, 2, 0x12, 0x34]))
+
+    async with RawServer(one_register) as server:
+        connection = ModbusConnection(LOOPBACK, server.port)
+        await connection.connect()
+
+        with pytest.raises(DecodeError) as caught:
+            await connection.read(block(HR, 0, 3))
+
+        assert connection.connected, "the stream is still in step"
+        await connection.close()
+
+    assert caught.value.reason == "wrong length"
+
+
+async def test_an_answer_for_another_function_is_a_decode_error() -> None:
+    def coils_instead(request: bytes) -> bytes:
+        return mbap_reply(request, bytes([0x01, 1, 0x01]))
+
+    async with RawServer(coils_instead) as server:
+        connection = ModbusConnection(LOOPBACK, server.port)
+        await connection.connect()
+
+        with pytest.raises(DecodeError) as caught:
+            await connection.read(block(HR, 0, 1))
+        await connection.close()
+
+    assert caught.value.reason == "wrong function code"
+
+
+@pytest.mark.parametrize(
+    "respond",
+    [
+        pytest.param(lambda request: None, id="hang-up"),
+        pytest.param(
+            lambda request: mbap_reply(request, bytes([0x03, 200, 0x12, 0x34])),
+            id="unparseable",
+        ),
+    ],
+)
+async def test_a_connection_closing_under_a_request_fails_it_at_once(
+    respond: Callable[[bytes], bytes | None],
+) -> None:
+    async with RawServer(respond) as server:
+        connection = ModbusConnection(LOOPBACK, server.port, timeout_s=5.0)
+        await connection.connect()
+        started = time.monotonic()
+
+        with pytest.raises(ConnectError) as caught:
+            await connection.read(block(HR, 0, 3))
+
+    assert caught.value.reason == "connection lost"
+    assert time.monotonic() - started < 2.0, "not left to the 5 s timeout"
+    assert not connection.connected
