@@ -112,7 +112,8 @@ class PollerGroup:
     async def run(self) -> None:
         """Poll every device until cancelled; return only once every poller has
         stopped and closed its connection."""
-        logger.info("polling %d devices", len(self._pollers))
+        count = len(self._pollers)
+        logger.info("polling %d device%s", count, "" if count == 1 else "s")
         async with asyncio.TaskGroup() as group:
             for device_id, poller in self._pollers.items():
                 group.create_task(poller.run(), name=f"poll {device_id}")

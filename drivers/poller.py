@@ -54,6 +54,11 @@ def next_slot(previous: float, interval: float, now: float) -> tuple[float, int]
     return slot + missed * interval, missed
 
 
+def _seconds(seconds: float) -> str:
+    """``4.0`` or ``0.45``: one decimal, two below a second."""
+    return f"{seconds:.1f}" if seconds >= 1 or seconds == 0 else f"{seconds:.2f}"
+
+
 class DevicePoller:
     """Polls one driver every ``interval_s`` seconds until cancelled.
 
@@ -178,6 +183,7 @@ class DevicePoller:
             self._sink.publish_health(self._tracker.snapshot())
 
     def _unreachable(self, reason: str, detail: str) -> None:
+        detail = detail.removeprefix(f"{self.device_id}: ")
         tracker = self._tracker
         changed = tracker.record_unreachable(self._clock.time(), reason)
         streak = tracker.unreachable_streak
@@ -187,16 +193,20 @@ class DevicePoller:
         )
 
         if not changed:
-            logger.debug(
-                "%s: %s; retrying in %.1f s", self.device_id, detail, self._retry_in
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s: %s; retrying in %s s",
+                    self.device_id,
+                    detail,
+                    _seconds(self._retry_in),
+                )
             return
         logger.warning(
-            "%s offline after %d failed attempts (%s); retrying in %.1f s",
+            "%s offline after %d failed attempts (%s); retrying in %s s",
             self.device_id,
             streak,
             detail,
-            self._retry_in,
+            _seconds(self._retry_in),
         )
         self._publish_offline(reason)
         self._sink.publish_health(tracker.snapshot())

@@ -120,6 +120,7 @@ class ModbusConnection:
                 )
             self._client = client
             self._link = link
+        logger.debug("%s: connected to %s:%d", self.name, self.host, self.port)
 
     async def close(self) -> None:
         """Close the connection; safe to call when already closed."""
@@ -145,7 +146,8 @@ class ModbusConnection:
         The result has exactly ``block.count`` items. Raises ``ConnectError`` (not
         connected or connection lost), ``RequestTimeout``,
         ``ModbusExceptionError`` (an exception response) or ``DecodeError``
-        (an answer of the wrong function or length).
+        (an answer of the wrong function or length); ``ValueError`` for a block
+        beyond the protocol's limits.
         """
         limit = MAX_READ_BITS if block.table.is_bit else MAX_READ_REGISTERS
         if not 1 <= block.count <= limit or not 0 <= block.address <= 0xFFFF:
@@ -291,7 +293,9 @@ class ModbusConnection:
 
         if response.function_code == function_code | _EXCEPTION_FLAG:
             raise ModbusExceptionError(
-                response.exception_code, function_code=function_code, detail=f"{what}"
+                response.exception_code,
+                function_code=function_code,
+                detail=f"{self.name}: {what}",
             )
         if response.function_code != function_code:
             raise DecodeError(

@@ -166,7 +166,7 @@ async def test_offline_after_two_failures_then_back_with_one_line_each(
         (
             logging.WARNING,
             "D1 offline after 2 failed attempts (no answer within 1.0 s); "
-            "retrying in 0.5 s",
+            "retrying in 0.50 s",
         ),
         (logging.INFO, "D1 back online after 0.5 s offline"),
     ]
