@@ -130,8 +130,8 @@ class ModbusDriver:
                 append(Sample(device, name, value, _GOOD, now, now))
         return samples
 
-    async def write(self, point: str, value: Value) -> None:
-        """Write ``value`` in engineering units to ``point``: a coil with function
+    async def write(self, point_name: str, value: Value) -> None:
+        """Write ``value`` in engineering units to ``point_name``: a coil with function
         0x05, a holding-register value with 0x10.
 
         Raises ``NotFoundError`` (no such point), ``NotWritableError``,
@@ -139,12 +139,14 @@ class ModbusDriver:
         (not connected), ``RequestTimeout``, ``ModbusExceptionError`` or
         ``DecodeError``.
         """
-        target = self._points.get(point)
+        target = self._points.get(point_name)
         if target is None:
-            raise NotFoundError(f"device {self._device_id!r} has no point {point!r}")
+            raise NotFoundError(
+                f"device {self._device_id!r} has no point {point_name!r}"
+            )
         if not target.writable:
             raise NotWritableError(
-                f"point {point!r} of device {self._device_id!r} is read-only"
+                f"point {point_name!r} of device {self._device_id!r} is read-only"
             )
 
         encoded = encode_point(target, value)
@@ -152,7 +154,7 @@ class ModbusDriver:
             await self._connection.write_coil(target.address, encoded)
         else:
             await self._connection.write_registers(target.address, encoded)
-        logger.debug("%s: wrote %r to %s", self._device_id, value, point)
+        logger.debug("%s: wrote %r to %s", self._device_id, value, point_name)
 
     def __repr__(self) -> str:
         return f"<ModbusDriver {self._device_id} {len(self._blocks)} blocks>"

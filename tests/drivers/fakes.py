@@ -145,8 +145,8 @@ class ScriptedDriver:
             )
         return samples
 
-    async def write(self, point: str, value: Value) -> None:
-        self.writes.append((point, value))
+    async def write(self, point_name: str, value: Value) -> None:
+        self.writes.append((point_name, value))
 
     async def close(self) -> None:
         self.closed += 1
