@@ -42,3 +42,9 @@ def default_value(point: ModbusPoint, uptime_s: float) -> bool | int | float:
     if "temp" in name:
         return TEMPERATURE_C
     return 0
+
+
+def changes_with_time(point: ModbusPoint) -> bool:
+    """Whether :func:`default_value` of this point moves on its own (uptime), so
+    it must be recomputed on every read rather than only after a change."""
+    return point.data_type is not DataType.BOOL and "uptime" in point.name.lower()

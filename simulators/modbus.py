@@ -122,6 +122,7 @@ class ModbusDeviceSimulator:
         endpoint = device.endpoint or Endpoint(port=0)
         self.device_id = device.id
         self._world = world
+        self._devices = world.devices  # a live view, kept to skip a look-up
         self._map = RegisterMap(device.id, profile, doors, world)
         self._host = loopback_host(endpoint.host)
         self._port = endpoint.port
@@ -154,6 +155,7 @@ class ModbusDeviceSimulator:
         """
         if self._server is not None:
             return
+        self._map.invalidate()  # the new server starts from fresh memory
         server = ModbusTcpServer(
             self._sim_device(),
             address=(self._host, self._port),
@@ -238,7 +240,7 @@ class ModbusDeviceSimulator:
         For bit tables ``block_start`` and ``count`` are in registers of 16 bits
         while ``address`` is the bit address.
         """
-        fault = self._world.devices[self.device_id].fault
+        fault = self._devices[self.device_id].fault
         if fault is not HEALTHY:
             first_call = values is not None or function_code not in _SINGLE_WRITES
             if first_call and fault.delay_ms:
@@ -272,7 +274,7 @@ class ModbusDeviceSimulator:
             self._delayed.discard(task)
 
     def _trace_packet(self, sending: bool, frame: bytes) -> bytes:
-        garbage = sending and self._world.devices[self.device_id].fault.garbage
+        garbage = sending and self._devices[self.device_id].fault.garbage
         return garbage_frame(frame) if garbage and len(frame) >= 8 else frame
 
     def _trace_pdu(self, sending: bool, pdu: ModbusPDU) -> ModbusPDU:

@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from simulators.defaults import default_value
+from simulators.defaults import changes_with_time, default_value
 from simulators.encoding import decode_value, encode_value
 from simulators.errors import SimulatorError
-from simulators.world import DeviceState, DoorState, PointValue, World
+from simulators.world import DeviceState, DoorState, PointValue, World, WorldChange
 from topology.profile import ModbusPoint, ModbusProfile, ModbusTable
 from topology.site import Door, PointRef
 
@@ -102,6 +102,7 @@ class RegisterMap:
         self.device_id = device_id
         self.profile = profile
         self._world = world
+        self._devices = world.devices  # a live view, kept to skip a look-up
         self._slots: dict[ModbusTable, list[_Slot]] = {
             table: [] for table in ModbusTable
         }
@@ -109,6 +110,12 @@ class RegisterMap:
             table: {} for table in ModbusTable
         }
 
+        self._volatile: dict[ModbusTable, list[_Slot]] = {
+            table: [] for table in ModbusTable
+        }
+        self._stale = dict.fromkeys(ModbusTable, True)
+
+        doors = list(doors)
         reads, locks = self._bindings(doors)
         for point in profile.points:
             getter = reads.get(point.name)
@@ -116,10 +123,26 @@ class RegisterMap:
             if point.name in locks:
                 slot.lock_door, slot.lock_invert = locks[point.name]
             self._slots[point.table].append(slot)
+            if getter is None and changes_with_time(point):
+                self._volatile[point.table].append(slot)
             for address in range(point.address, point.end):
                 self._by_address[point.table][address] = slot
         for slots in self._slots.values():
             slots.sort(key=lambda slot: slot.point.address)
+
+        # Memory is rewritten only after something this device shows changed.
+        self._watched = {device_id, *(door.id for door in doors)}
+        world.add_listener(self._on_change)
+
+    def _on_change(self, change: WorldChange) -> None:
+        if change.target in self._watched:
+            self.invalidate()
+
+    def invalidate(self) -> None:
+        """Recompute every table on its next read (for example after the
+        device's memory was rebuilt by a restart)."""
+        for table in self._stale:
+            self._stale[table] = True
 
     def _bindings(
         self, doors: Iterable[Door]
@@ -172,34 +195,45 @@ class RegisterMap:
         block_start: int,
         registers: list[int],
     ) -> None:
-        """Write the current value of every point of ``table`` that overlaps
-        addresses ``first`` to ``end`` (exclusive) into ``registers``.
+        """Bring ``registers`` up to date before a read of addresses ``first`` to
+        ``end`` (exclusive) of ``table``.
 
         ``registers`` is the table's memory starting at register ``block_start``;
-        for bit tables that is a register index, 16 bits to a register.
+        for bit tables that is a register index, 16 bits to a register. The whole
+        table is recomputed after the world changed for this device; otherwise
+        only points that change with time (uptime) in the range are.
         """
-        device = self._world.devices[self.device_id]
+        if self._stale[table]:
+            self._stale[table] = False
+            self._fill(table, self._slots[table], block_start, registers)
+        elif self._volatile[table]:
+            slots = [
+                slot
+                for slot in self._volatile[table]
+                if slot.point.end > first and slot.point.address < end
+            ]
+            self._fill(table, slots, block_start, registers)
+
+    def _fill(
+        self,
+        table: ModbusTable,
+        slots: list[_Slot],
+        block_start: int,
+        registers: list[int],
+    ) -> None:
+        device = self._devices[self.device_id]
         now = time.time()
         if table.is_bit:
             base = block_start * 16
-            for slot in self._slots[table]:
-                address = slot.point.address
-                if address < first:
-                    continue
-                if address >= end:
-                    break
-                index, bit = divmod(address - base, 16)
+            for slot in slots:
+                index, bit = divmod(slot.point.address - base, 16)
                 if slot.get(now, device):
                     registers[index] |= 1 << bit
                 else:
                     registers[index] &= ~(1 << bit)
             return
-        for slot in self._slots[table]:
+        for slot in slots:
             point = slot.point
-            if point.end <= first:
-                continue
-            if point.address >= end:
-                break
             offset = point.address - block_start
             registers[offset : offset + point.count] = slot.registers_for(
                 slot.get(now, device)
@@ -237,6 +271,9 @@ class RegisterMap:
                     slot, address, values, block_start, registers
                 )
             self._apply(slot, new_value)
+        # pymodbus stores the written values next; the next read puts back what
+        # the world says (a written door input keeps showing the door).
+        self._stale[table] = True
         return None
 
     def _merged_value(
@@ -250,7 +287,7 @@ class RegisterMap:
         # A write may cover only part of a 32-bit point: merge it over the
         # point's current registers before decoding.
         point = slot.point
-        self.refresh(point.table, point.address, point.end, block_start, registers)
+        self._fill(point.table, [slot], block_start, registers)
         offset = point.address - block_start
         merged = list(registers[offset : offset + point.count])
         for i in range(point.count):

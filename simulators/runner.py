@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType, TracebackType
 from typing import Protocol as TypingProtocol
 
@@ -18,7 +20,7 @@ from simulators.errors import UnknownDeviceError
 from simulators.modbus import ModbusDeviceSimulator
 from simulators.world import Fault, World
 from topology.loader import LoadedSite
-from topology.site import Device, Endpoint, Protocol
+from topology.site import Device, Door, Endpoint, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,17 @@ class DeviceSimulator(TypingProtocol):
     async def stop(self) -> None: ...
 
 
-SimulatorFactory = Callable[[Device, LoadedSite, World], DeviceSimulator | None]
+@dataclass(frozen=True)
+class SiteContext:
+    """What a simulator factory may use: the site, the shared world, and for
+    each device id the doors whose bindings or lock name it."""
+
+    site: LoadedSite
+    world: World
+    doors_by_device: Mapping[str, Sequence[Door]]
+
+
+SimulatorFactory = Callable[[Device, SiteContext], DeviceSimulator | None]
 """Builds the simulator of one device, or returns ``None`` to leave it out."""
 
 _FACTORIES: dict[Protocol, SimulatorFactory] = {}
@@ -56,14 +68,24 @@ def register_factory(protocol: Protocol, factory: SimulatorFactory) -> None:
     _FACTORIES[protocol] = factory
 
 
-def _modbus_factory(
-    device: Device, site: LoadedSite, world: World
-) -> DeviceSimulator | None:
+def _doors_by_device(doors: Iterable[Door]) -> dict[str, list[Door]]:
+    found: dict[str, list[Door]] = defaultdict(list)
+    for door in doors:
+        refs = [*door.bindings.refs().values(), door.lock]
+        for device_id in {ref.device for ref in refs if ref is not None}:
+            found[device_id].append(door)
+    return dict(found)
+
+
+def _modbus_factory(device: Device, context: SiteContext) -> DeviceSimulator | None:
     if device.profile is None:
         logger.warning("device %s has no profile; not simulated", device.id)
         return None
     return ModbusDeviceSimulator(
-        device, site.profile_for(device.id), site.site.doors, world
+        device,
+        context.site.profile_for(device.id),
+        context.doors_by_device.get(device.id, ()),
+        context.world,
     )
 
 
@@ -80,12 +102,13 @@ class SimulatorSet:
     def __init__(self, site: LoadedSite, *, world: World | None = None) -> None:
         self.site = site
         self.world = world if world is not None else World.from_site(site.site)
+        context = SiteContext(site, self.world, _doors_by_device(site.site.doors))
         simulators: dict[str, DeviceSimulator] = {}
         for device in site.site.devices:
             factory = _FACTORIES.get(device.protocol)
             if factory is None:
                 continue
-            simulator = factory(device, site, self.world)
+            simulator = factory(device, context)
             if simulator is not None:
                 simulators[device.id] = simulator
         self._simulators = simulators
