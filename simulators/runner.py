@@ -145,13 +145,22 @@ class SimulatorSet:
             raise
 
     async def close(self) -> None:
-        """Stop every device and cancel the world's pending timers."""
+        """Stop every device and cancel the world's pending timers. Every device
+        is stopped even if one fails to; the first failure is raised after."""
         try:
-            async with asyncio.TaskGroup() as group:
-                for simulator in self._simulators.values():
-                    group.create_task(simulator.stop())
+            outcomes = await asyncio.gather(
+                *(simulator.stop() for simulator in self._simulators.values()),
+                return_exceptions=True,
+            )
         finally:
             self.world.close()
+        failures = [
+            outcome for outcome in outcomes if isinstance(outcome, BaseException)
+        ]
+        for failure in failures:
+            logger.error("a simulated device failed to stop: %r", failure)
+        if failures:
+            raise failures[0]
 
     async def stop_device(self, device_id: str) -> None:
         """Stop one device: its listener closes and its connections drop."""
