@@ -34,161 +34,38 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from simulators.errors import ScenarioError, ScenarioProblem
 from simulators.runner import SimulatorSet
-from simulators.world import HEALTHY, Fault
+from simulators.steps import (
+    ACTIONS,
+    ClearFault,
+    CloseDoor,
+    DeviceStep,
+    DoorStep,
+    LockDoor,
+    OpenDoor,
+    RequestToExit,
+    Scenario,
+    SetFault,
+    SetPoint,
+    StartDevice,
+    Step,
+    StopDevice,
+    Tamper,
+    UnlockDoor,
+    Wait,
+    describe,
+    fault_of,
+)
+from simulators.world import HEALTHY
 
 logger = logging.getLogger(__name__)
-
-Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
-
-
-class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    at: Seconds | None = None
-    """Seconds from the start of the run; ``None`` runs right after the step
-    before."""
-
-
-class _DoorStep(_Step):
-    door: str
-
-
-class _DeviceStep(_Step):
-    device: str
-
-
-class OpenDoor(_DoorStep):
-    action: Literal["open_door"]
-
-
-class CloseDoor(_DoorStep):
-    action: Literal["close_door"]
-
-
-class UnlockDoor(_DoorStep):
-    action: Literal["unlock_door"]
-
-
-class LockDoor(_DoorStep):
-    action: Literal["lock_door"]
-
-
-class Tamper(_DoorStep):
-    action: Literal["tamper"]
-    on: bool = True
-
-
-class RequestToExit(_DoorStep):
-    action: Literal["request_to_exit"]
-    hold_s: Annotated[float, Field(gt=0, le=600)] = 2.0
-
-
-class StopDevice(_DeviceStep):
-    action: Literal["stop_device"]
-
-
-class StartDevice(_DeviceStep):
-    action: Literal["start_device"]
-
-
-class SetFault(_DeviceStep):
-    action: Literal["fault"]
-    delay_ms: Annotated[int, Field(ge=0, le=600_000)] = 0
-    exception_code: Annotated[int, Field(ge=1, le=255)] | None = None
-    garbage: bool = False
-
-
-class ClearFault(_DeviceStep):
-    action: Literal["clear_fault"]
-
-
-class SetPoint(_DeviceStep):
-    action: Literal["set_point"]
-    point: str
-    value: bool | int | float
-
-
-class Wait(_Step):
-    action: Literal["wait"]
-    seconds: Annotated[float, Field(gt=0, le=24 * 3600)]
-
-
-Step = Annotated[
-    OpenDoor
-    | CloseDoor
-    | UnlockDoor
-    | LockDoor
-    | Tamper
-    | RequestToExit
-    | StopDevice
-    | StartDevice
-    | SetFault
-    | ClearFault
-    | SetPoint
-    | Wait,
-    Field(discriminator="action"),
-]
-
-
-class Scenario(BaseModel):
-    """A validated scenario; ``steps`` run in order."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str | None = None
-    description: str | None = None
-    steps: Annotated[list[Step], Field(min_length=1)]
-
-
-_STEP_TYPES: tuple[type[_Step], ...] = (
-    OpenDoor,
-    CloseDoor,
-    UnlockDoor,
-    LockDoor,
-    Tamper,
-    RequestToExit,
-    StopDevice,
-    StartDevice,
-    SetFault,
-    ClearFault,
-    SetPoint,
-    Wait,
-)
-
-ACTIONS: frozenset[str] = frozenset(
-    get_args(model.model_fields["action"].annotation)[0] for model in _STEP_TYPES
-)
-"""Every action a step may name."""
-
-
-def describe(step: Step) -> str:
-    """A short sentence for logs: ``open_door D-A101``, ``wait 2.0 s``."""
-    if isinstance(step, Wait):
-        return f"wait {step.seconds} s"
-    if isinstance(step, _DoorStep):
-        extra = f" on={step.on}" if isinstance(step, Tamper) else ""
-        return f"{step.action} {step.door}{extra}"
-    if isinstance(step, SetPoint):
-        return f"set_point {step.device}/{step.point} = {step.value!r}"
-    if isinstance(step, SetFault):
-        return f"fault {step.device} {_fault(step)}"
-    return f"{step.action} {step.device}"
-
-
-def _fault(step: SetFault) -> Fault:
-    return Fault(
-        delay_ms=step.delay_ms,
-        exception_code=step.exception_code,
-        garbage=step.garbage,
-    )
 
 
 # Loading
@@ -305,9 +182,9 @@ def check_scenario(
     problems = []
     for index, step in enumerate(scenario.steps):
         message = None
-        if isinstance(step, _DoorStep) and step.door not in sims.world.doors:
+        if isinstance(step, DoorStep) and step.door not in sims.world.doors:
             message = f"door {step.door!r} is not in site {sims.site.site.site.id!r}"
-        elif isinstance(step, _DeviceStep) and step.device not in sims.simulators:
+        elif isinstance(step, DeviceStep) and step.device not in sims.simulators:
             message = f"device {step.device!r} is not simulated"
         elif isinstance(step, SetPoint):
             device = sims.site.device(step.device)
@@ -354,7 +231,7 @@ async def _perform(step: Step, sims: SimulatorSet, speed: float) -> None:
         case StartDevice():
             await sims.start_device(step.device)
         case SetFault():
-            sims.set_fault(step.device, _fault(step))
+            sims.set_fault(step.device, fault_of(step))
         case ClearFault():
             sims.set_fault(step.device, HEALTHY)
         case SetPoint():
@@ -398,3 +275,16 @@ async def run_scenario(
             StepRecord(index, step.action, description, step.at, time.time())
         )
     return records
+
+
+__all__ = [
+    "ACTIONS",
+    "Scenario",
+    "Step",
+    "StepRecord",
+    "check_scenario",
+    "describe",
+    "load_scenario",
+    "parse_scenario",
+    "run_scenario",
+]

@@ -10,13 +10,12 @@ from simulators.errors import ScenarioError
 from simulators.runner import SimulatorSet, start_simulators
 from simulators.scenario import (
     ACTIONS,
-    OpenDoor,
-    Wait,
     check_scenario,
     load_scenario,
     parse_scenario,
     run_scenario,
 )
+from simulators.steps import OpenDoor, Wait
 from simulators.world import Fault
 from tests.simulators.conftest import modbus_client
 from topology.loader import LoadedSite
