@@ -18,11 +18,15 @@ lowest to its highest point, gaps included; outside that range the device
 answers exception 0x02. A request for another unit id than the endpoint's gets
 pymodbus's answer for an unknown device (exception 0x04).
 
-Faults (from :attr:`simulators.world.DeviceState.fault`, read on each request):
-``delay_ms`` sleeps before answering, ``exception_code`` answers with that
-exception, ``garbage`` answers with a frame whose header is right but whose body
-does not parse. Stopping closes the listener and drops every connection;
-starting again listens on the same port.
+Faults (from :attr:`simulators.world.DeviceState.fault`, read on each request
+for an address the device has; others get 0x02 at once): ``delay_ms`` sleeps
+before answering, ``exception_code`` answers with that exception, ``garbage``
+answers with a frame whose header is right but whose body does not parse.
+Stopping closes the listener and drops every connection; starting again listens
+on the same port with its uptime back at 0 (values written to it are kept: they
+live in the world).
+
+An endpoint ``unit_id`` of 0 answers every unit id.
 """
 
 from __future__ import annotations
