@@ -70,6 +70,10 @@ class _Slot:
     lock_invert: bool = False
     cached_value: PointValue | None = None
     cached_registers: list[int] = field(default_factory=list)
+    count: int = 0  # registers (or bits) the point spans, kept off the hot path
+
+    def __post_init__(self) -> None:
+        self.count = self.point.count
 
     def registers_for(self, value: PointValue) -> list[int]:
         if value != self.cached_value or type(value) is not type(self.cached_value):
@@ -131,12 +135,10 @@ class RegisterMap:
             slots.sort(key=lambda slot: slot.point.address)
 
         # Memory is rewritten only after something this device shows changed.
-        self._watched = {device_id, *(door.id for door in doors)}
-        world.add_listener(self._on_change)
+        world.add_listener(self._on_change, {device_id, *(door.id for door in doors)})
 
-    def _on_change(self, change: WorldChange) -> None:
-        if change.target in self._watched:
-            self.invalidate()
+    def _on_change(self, _change: WorldChange) -> None:
+        self.invalidate()
 
     def invalidate(self) -> None:
         """Recompute every table on its next read (for example after the
@@ -233,9 +235,8 @@ class RegisterMap:
                     registers[index] &= ~(1 << bit)
             return
         for slot in slots:
-            point = slot.point
-            offset = point.address - block_start
-            registers[offset : offset + point.count] = slot.registers_for(
+            offset = slot.point.address - block_start
+            registers[offset : offset + slot.count] = slot.registers_for(
                 slot.get(now, device)
             )
 

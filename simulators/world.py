@@ -142,6 +142,7 @@ class World:
         }
         self._history: deque[WorldChange] = deque(maxlen=history)
         self._listeners: list[Listener] = []
+        self._targeted: dict[str, list[Listener]] = {}
         self._seq = 0
         self._changed = asyncio.Event()
         self._releases: dict[str, asyncio.TimerHandle] = {}
@@ -273,13 +274,27 @@ class World:
 
     # Observing
 
-    def add_listener(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(change)`` after every change; returns the remover."""
-        self._listeners.append(listener)
+    def add_listener(
+        self, listener: Listener, targets: Iterable[str] | None = None
+    ) -> Callable[[], None]:
+        """Call ``listener(change)`` after every change, or only after changes of
+        the door and device ids in ``targets``; returns the remover.
+
+        Targeted listeners cost nothing when other things change, which matters
+        with hundreds of devices each watching a few doors.
+        """
+        lists = (
+            [self._listeners]
+            if targets is None
+            else [self._targeted.setdefault(target, []) for target in set(targets)]
+        )
+        for listeners in lists:
+            listeners.append(listener)
 
         def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+            for listeners in lists:
+                if listener in listeners:
+                    listeners.remove(listener)
 
         return remove
 
@@ -374,7 +389,8 @@ class World:
             change.attribute,
             change.value,
         )
-        for listener in list(self._listeners):
+        targeted = self._targeted.get(change.target, ())
+        for listener in [*self._listeners, *targeted]:
             try:
                 listener(change)
             except Exception:

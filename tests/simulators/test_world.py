@@ -166,3 +166,17 @@ def test_fault_values_are_checked(kwargs: dict[str, int], message: str) -> None:
 def test_healthy_fault() -> None:
     assert Fault().is_healthy
     assert not Fault(garbage=True).is_healthy
+
+
+def test_targeted_listeners_hear_only_their_doors_and_devices() -> None:
+    world = make_world()
+    heard: list[str] = []
+
+    remove = world.add_listener(lambda c: heard.append(c.target), ["D-2", "DC-1"])
+    world.open_door("D-1")
+    world.open_door("D-2")
+    world.set_fault("DC-1", Fault(garbage=True))
+    remove()
+    world.close_door("D-2")
+
+    assert heard == ["D-2", "DC-1"]
