@@ -9,8 +9,11 @@ world, or a plausible default guessed from its name (:mod:`simulators.defaults`)
 and stores what is written to it (when the profile says it is writable).
 
 The map works on pymodbus's register memory in place: bit tables hold 16 bits per
-register, bit 0 of a register being its lowest address. Values are computed when
-they are read, so nothing has to be pushed when the world changes.
+register, bit 0 of a register being its lowest address. A table is recomputed on
+the first read after the world changed for this device (it listens for changes of
+its own doors and device); points that move with time (uptime) on every read. A
+value a point cannot hold (a float beyond float32, NaN for an integer) makes the
+read fail, which pymodbus answers with exception 0x04.
 """
 
 from __future__ import annotations
