@@ -205,7 +205,7 @@ async def test_a_delay_fault_slows_every_answer(sims: SimulatorSet) -> None:
 
     assert not slow.isError()
     assert 0.3 <= slow_s < 1.5
-    assert fast_s < 0.25
+    assert fast_s < slow_s / 2
 
 
 async def test_a_delayed_answer_is_abandoned_when_the_device_stops(
