@@ -76,7 +76,8 @@ class Twin:
     ``bus`` receives the events; ``tick_s`` is how often :meth:`run` re-checks
     time-based rules, in seconds, so a held-open door is noticed at most that
     late. ``converge_s`` is how long a commanded door gets to report the new
-    state (see :class:`~twin.commands.CommandBook`; None: per device).
+    state (see :class:`~twin.commands.CommandBook`; None: per device), and
+    ``command_log`` how many commands the audit log keeps.
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class Twin:
         bus: EventBus | None = None,
         tick_s: float = 0.25,
         converge_s: float | None = None,
+        command_log: int = 1000,
     ) -> None:
         if tick_s <= 0:
             raise ValueError(f"tick_s must be positive, not {tick_s}")
@@ -123,6 +125,7 @@ class Twin:
             alarms=self._alarms,
             interlocks=self._interlocks,
             converge_s=converge_s,
+            audit=command_log,
         )
 
         # Doors open with authorisation, by the monotonic time they turn held.
