@@ -34,7 +34,8 @@ from topology.sample import DeviceHealth, DeviceStatus, Quality, Sample, Value
 from twin.alarms import AlarmBook, AlarmType
 from twin.causes import door_alarm_cause, offline_cause
 from twin.clock import Clock, SystemClock
-from twin.commands import Action, CommandBook, CommandTicket
+from twin.command_book import CommandBook
+from twin.commands import Action, CommandTicket
 from twin.door import (
     DoorAlarm,
     DoorStatus,
@@ -76,7 +77,7 @@ class Twin:
     ``bus`` receives the events; ``tick_s`` is how often :meth:`run` re-checks
     time-based rules, in seconds, so a held-open door is noticed at most that
     late. ``converge_s`` is how long a commanded door gets to report the new
-    state (see :class:`~twin.commands.CommandBook`; None: per device), and
+    state (see :class:`~twin.command_book.CommandBook`; None: per device), and
     ``command_log`` how many commands the audit log keeps.
     """
 

@@ -416,7 +416,7 @@ def test_the_audit_log_keeps_every_command_newest_first_and_bounded() -> None:
 def test_commands_are_logged_at_info(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="twin.commands")
+    caplog.set_level(logging.INFO, logger="twin.command_book")
 
     ticket = rig.twin.request_door("D-COIL", "unlock", "alice")
     rig.feed("DC-2", lock_coil=False)
