@@ -55,6 +55,7 @@ from twin.views import (
     NodeView,
     build_neighbors,
     device_view,
+    door_parent,
     door_qualities,
     door_view,
     node_kinds,
@@ -107,6 +108,10 @@ class Twin:
         self._device_models = {device.id: device for device in model.devices}
         self._devices = {device.id: DeviceRecord(device.id) for device in model.devices}
         self._door_models = {door.id: door for door in model.doors}
+        parents = {space.id: space.parent for space in model.spaces}
+        self._door_parents = {
+            door.id: door_parent(door, parents) for door in model.doors
+        }
         self._doors: dict[str, DoorRecord] = {}
         for door in model.doors:
             held_open_s = door.held_open_s or model.site.held_open_s
@@ -438,7 +443,8 @@ class Twin:
         """The node's current view; ``KeyError`` for an unknown id."""
         category = self._kinds[node_id][1]
         if category == DOOR_KIND:
-            return door_view(self._doors[node_id], self._door_models[node_id])
+            model = self._door_models[node_id]
+            return door_view(self._doors[node_id], model, self._door_parents[node_id])
         if category == SPACE:
             return space_view(
                 self._spaces[node_id], self._rollup, self._space_since[node_id]

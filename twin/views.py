@@ -128,18 +128,36 @@ def door_qualities(door: DoorRecord) -> dict[str, str | None]:
     return {name: inputs.quality(name) for name in door.bound}
 
 
-def door_view(door: DoorRecord, model: Door) -> NodeView:
-    """A door's view: status and since, each input's value and quality, whether
-    any value in use is uncertain, active alarms and the cause in words; the
-    desired lock state with when it was asked for, whether the door followed
-    (None while pending or never commanded) and the latest command; the
-    interlock groups it belongs to."""
+def door_parent(model: Door, parents: Mapping[str, str | None]) -> str | None:
+    """The innermost space holding both sides of a door: a cell door's floor, or
+    the side that contains the other; ``None`` when they share no ancestor."""
+    first, second = model.between
+
+    def chain(space: str | None) -> list[str]:
+        found: list[str] = []
+        while space is not None and space not in found:
+            found.append(space)
+            space = parents.get(space)
+        return found
+
+    outer = chain(second)
+    common = [space for space in chain(first) if space in outer]
+    return common[0] if common else None
+
+
+def door_view(door: DoorRecord, model: Door, parent: str | None) -> NodeView:
+    """A door's view: status and since, the two spaces it connects, each input's
+    value and quality, whether any value in use is uncertain, active alarms and
+    the cause in words; the desired lock state with when it was asked for,
+    whether the door followed (None while pending or never commanded) and the
+    latest command; the interlock groups it belongs to."""
     inputs = door.inputs
     qualities = door_qualities(door)
     command = None if door.command is None else door.command.snapshot()
     state: dict[str, object] = {
         "status": door.status.value,
         "since": door.since,
+        "between": list(model.between),
         "locked": inputs.locked,
         "closed": inputs.closed,
         "tamper": inputs.tamper,
@@ -159,7 +177,7 @@ def door_view(door: DoorRecord, model: Door) -> NodeView:
     if door.reasons:
         state["bad"] = dict(door.reasons)
     return NodeView(
-        door.id, DOOR_KIND, model.name or door.id, None, MappingProxyType(state)
+        door.id, DOOR_KIND, model.name or door.id, parent, MappingProxyType(state)
     )
 
 

@@ -342,7 +342,8 @@ def test_views_neighbors_and_points(rig: Rig) -> None:
     rig.settle()
 
     door = rig.twin.node("D-A1")
-    assert (door.kind, door.name, door.parent) == ("door", "Cell A1", None)
+    assert (door.kind, door.name, door.parent) == ("door", "Cell A1", "A")
+    assert door.state["between"] == ["A-1", "A-corr"]
     space = rig.twin.node("A")
     assert (space.kind, space.name, space.parent) == ("building", "Block A", "site")
     assert space.state["doors"] == []
