@@ -167,9 +167,11 @@ class CommandBook:
             raise CommandRefused(door.id, action, point)
         if not door.controller_online or self._devices[point.device].offline:
             offline = sorted(
-                device.id
-                for device in [*door.controllers, self._devices[point.device]]
-                if device.offline
+                {
+                    device.id
+                    for device in [*door.controllers, self._devices[point.device]]
+                    if device.offline
+                }
             )
             raise CommandRefused(
                 door.id,
@@ -323,9 +325,8 @@ class CommandBook:
         entry.outcome = outcome
         entry.finished_at = self._clock.time()
         elapsed = entry.finished_at - entry.requested_at
-        log = logger.info if outcome is CommandOutcome.CONVERGED else logger.warning
-        if outcome is CommandOutcome.SUPERSEDED:
-            log = logger.info
+        trouble = outcome in (CommandOutcome.NOT_CONVERGED, CommandOutcome.FAILED)
+        log = logger.warning if trouble else logger.info
         log(
             "command %s by %s: %s %s %s after %.1f s%s",
             entry.id,

@@ -123,8 +123,20 @@ def outer_never_seen(rig: Rig) -> None:
     [
         ("D-RO", "lock", nothing, "DC-2/bolt_3 is read-only", None),
         ("D-BARE", "unlock", nothing, "no profile of DC-3", None),
-        ("D-OUT", "lock", offline("DC-1"), "door D-OUT is offline: DC-1", None),
-        ("D-COIL", "unlock", offline("DC-2"), "door D-COIL is offline: DC-2", None),
+        (
+            "D-OUT",
+            "lock",
+            offline("DC-1"),
+            "door D-OUT is offline: DC-1 not reachable",
+            None,
+        ),
+        (
+            "D-COIL",
+            "unlock",
+            offline("DC-2"),
+            "door D-COIL is offline: DC-2 not reachable",
+            None,
+        ),
         ("D-IN", "unlock", outer(bolt_1=False), "door D-OUT unlocked", "D-OUT"),
         ("D-IN", "unlock", outer(closed_1=False), "door D-OUT open", "D-OUT"),
         (
