@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from api.app import create_app
+from api.auth import Tokens
 from api.context import ApiContext
 from drivers.group import PollerGroup
 from store.base import TimeSeriesStore
@@ -95,6 +96,7 @@ async def running_platform(
     host: str = "127.0.0.1",
     port: int = 8000,
     access_log: bool = False,
+    tokens: Tokens | None = None,
 ) -> AsyncIterator[Platform]:
     """Run store, twin, pollers and API until the block exits.
 
@@ -109,7 +111,7 @@ async def running_platform(
             pollers = PollerGroup(site, Fanout(twin, store))
             context = ApiContext(site, twin, store, commands=pollers, pollers=pollers)
             config = uvicorn.Config(
-                create_app(context),
+                create_app(context, tokens),
                 ws="websockets-sansio",
                 lifespan="off",
                 log_config=None,

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from api.auth import Role, Tokens, User
 from simulators.runner import SimulatorSet, start_simulators
 from store.sqlite import SqliteStore
 from topology.loader import LoadedSite, load_site, with_endpoints
@@ -20,6 +21,14 @@ from warden.demo import site_path
 from warden.runtime import Platform, running_platform
 
 POLL_S = 0.2
+OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
+VIEWER_TOKEN = "viewer-token-for-tests-0123456789"
+TOKENS = Tokens(
+    (
+        (OPERATOR_TOKEN, User("night-operator", Role.OPERATOR)),
+        (VIEWER_TOKEN, User("visitor", Role.VIEWER)),
+    )
+)
 
 
 def fast_demo_site(poll_s: float = POLL_S) -> LoadedSite:
@@ -52,6 +61,15 @@ class Facility:
         response = await self.http.get(path, params=params)
         response.raise_for_status()
         return response.json()
+
+    async def command(
+        self, door_id: str, action: str, token: str = OPERATOR_TOKEN
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/doors/{door_id}/commands",
+            json={"action": action},
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     async def door(self, door_id: str) -> dict[str, Any]:
         node: dict[str, Any] = await self.get(f"/api/v1/twin/nodes/{door_id}")
@@ -89,7 +107,7 @@ async def running_facility(tmp_path: Path) -> AsyncIterator[Facility]:
         live = with_endpoints(site, sims.endpoints)
         store = SqliteStore(tmp_path / "history.db", flush_interval_s=0.1)
         async with (
-            running_platform(live, store, port=0) as platform,
+            running_platform(live, store, port=0, tokens=TOKENS) as platform,
             httpx.AsyncClient(base_url=platform.url, timeout=5.0) as http,
         ):
             yield Facility(live, sims, platform, http)
