@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import secrets
@@ -64,7 +63,7 @@ async def run(args: argparse.Namespace) -> None:
         if demo_token is not None:
             print(f"warden: demo operator token (for door commands): {demo_token}")
         print("warden: press Ctrl-C to stop")
-        await asyncio.Event().wait()
+        await platform.wait()
 
 
 async def simulate(args: argparse.Namespace) -> None:
