@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
         help="time-series store URL (default sqlite:///var/warden.db)",
     )
     run.add_argument(
-        "--scenario", type=Path, help="with --demo: a scenario file to play"
+        "--free-ports",
+        action="store_true",
+        help="with --demo: simulated devices listen on free ports, not the site's",
     )
 
     simulate = commands.add_parser("simulate", help="simulate a site's devices")

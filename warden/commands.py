@@ -29,6 +29,15 @@ async def _site_for_run(args: argparse.Namespace) -> AsyncIterator[LoadedSite]:
         yield load_site(args.site)
         return
     site = load_site(demo_site_path())
+    if args.free_ports:
+        site = with_endpoints(
+            site,
+            {
+                d.id: d.endpoint.model_copy(update={"port": 0})
+                for d in site.site.devices
+                if d.endpoint is not None
+            },
+        )
     async with start_simulators(site) as sims:
         log.info(
             "simulating %d devices of %s", len(sims.endpoints), site.site.site.name
