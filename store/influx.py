@@ -56,7 +56,7 @@ from store.flux import (
     window_script,
 )
 from store.influx_http import Delivery, InfluxHttp, RetryLater
-from store.line_protocol import DEFAULT_MEASUREMENT, LineEncoder
+from store.line_protocol import DEFAULT_MEASUREMENT, LineEncoder, UnencodableSample
 from store.spool import Spool, SpoolPolicy, SpoolRecord
 from topology.sample import Sample
 
@@ -103,7 +103,10 @@ class InfluxStore:
         close_timeout_s: float = 10.0,
     ) -> None:
         self.url = url
-        self._encoder = LineEncoder(measurement, dict(extra_tags or {}))
+        try:
+            self._encoder = LineEncoder(measurement, dict(extra_tags or {}))
+        except UnencodableSample as exc:
+            raise StoreError(f"InfluxDB store {url}: {exc}") from exc
         self._schema = FluxSchema(bucket, measurement, dict(extra_tags or {}))
         self._connection = {"org": org, "bucket": bucket, "token": token}
         self._timeout_s = timeout_s
