@@ -46,20 +46,15 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import struct
-import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
 
 from store.base import StoreError
+from store.spool_format import HEADER_SIZE, encode_record, record_at, scan_segment
 
 logger = logging.getLogger(__name__)
 
-MAGIC: Final = b"WS"
-_HEADER = struct.Struct("<2sIII")
-HEADER_SIZE: Final = _HEADER.size
 _SUFFIX = ".seg"
 
 
@@ -93,68 +88,6 @@ class _Segment:
     records: list[tuple[int, int, int]] = field(default_factory=list)
     acked: int = 0  # records at the front already acknowledged
     pending: int = 0  # samples not yet acknowledged
-
-
-def encode_record(payload: bytes, count: int) -> bytes:
-    """One record's bytes: header then payload."""
-    counted = struct.pack("<I", count) + payload
-    return _HEADER.pack(MAGIC, len(payload), count, zlib.crc32(counted)) + payload
-
-
-@dataclass(slots=True)
-class ScanResult:
-    """What :func:`scan_segment` found in one segment's bytes."""
-
-    records: list[tuple[int, int, int]]
-    good_end: int  # where the last good record ends
-    corrupt: int  # damaged stretches followed by good records
-    corrupt_bytes: int
-    torn_bytes: int  # damaged bytes at the end, after the last good record
-
-
-def _record_at(data: bytes, pos: int) -> tuple[int, int] | None:
-    """(payload length, count) of a valid record starting at ``pos``, else None."""
-    if len(data) - pos < HEADER_SIZE:
-        return None
-    magic, length, count, crc = _HEADER.unpack_from(data, pos)
-    end = pos + HEADER_SIZE + length
-    if magic != MAGIC or end > len(data):
-        return None
-    counted = struct.pack("<I", count) + data[pos + HEADER_SIZE : end]
-    if zlib.crc32(counted) != crc:
-        return None
-    return length, count
-
-
-def scan_segment(data: bytes) -> ScanResult:
-    """Find the good records in a segment's bytes, skipping damage."""
-    result = ScanResult([], 0, 0, 0, 0)
-    pos = 0
-    while pos < len(data):
-        found = _record_at(data, pos)
-        if found is not None:
-            length, count = found
-            result.records.append((pos, length, count))
-            pos += HEADER_SIZE + length
-            result.good_end = pos
-            continue
-        resume = _next_record(data, pos + 1)
-        if resume is None:
-            result.torn_bytes = len(data) - pos
-            break
-        result.corrupt += 1
-        result.corrupt_bytes += resume - pos
-        pos = resume
-    return result
-
-
-def _next_record(data: bytes, start: int) -> int | None:
-    pos = data.find(MAGIC, start)
-    while pos != -1:
-        if _record_at(data, pos) is not None:
-            return pos
-        pos = data.find(MAGIC, pos + 1)
-    return None
 
 
 class Spool:
@@ -390,7 +323,7 @@ class Spool:
                 raise SpoolError(
                     f"spool {self.directory}: cannot read {head.path.name}: {exc}"
                 ) from exc
-            if _record_at(data, 0) is None:
+            if record_at(data, 0) is None:
                 self.corrupt += 1
                 logger.warning(
                     "spool %s: record at %d of %s is damaged; skipping %d samples",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from store.spool import HEADER_SIZE, Spool, SpoolError, SpoolPolicy, encode_record
+from store.spool import Spool, SpoolError, SpoolPolicy
+from store.spool_format import HEADER_SIZE, encode_record
 
 
 def opened(directory: Path, **kwargs: object) -> Spool:
