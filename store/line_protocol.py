@@ -25,9 +25,12 @@ twice (a replay after a crash) stores it once.
 Escaping follows the InfluxDB 2 rules: in the measurement a backslash, comma
 and space are escaped; in tag keys, tag values and field keys also the equals
 sign; in string field values the backslash and the double quote. Line protocol
-cannot carry a line break in a name or a text value, an empty tag value, a NaN
-or an infinity: such a sample raises :class:`UnencodableSample` and is counted
-as rejected by the caller.
+cannot carry a line break, so in text values (``value_str``, ``reason``; an
+SNMP ``sysDescr`` often has some) each line break is stored as the two
+characters backslash and ``n`` (``\r`` likewise): readable, but not told apart
+from text that had those two characters. A line break in a name, an empty tag
+value, a NaN or an infinity cannot be written at all: such a sample raises
+:class:`UnencodableSample` and is counted as rejected by the caller.
 """
 
 from __future__ import annotations
@@ -46,7 +49,10 @@ _US = 1_000_000
 
 _MEASUREMENT_ESCAPES = str.maketrans({"\\": "\\\\", ",": "\\,", " ": "\\ "})
 _KEY_ESCAPES = str.maketrans({"\\": "\\\\", ",": "\\,", " ": "\\ ", "=": "\\="})
-_STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
+_STRING_ESCAPES = str.maketrans(
+    # A line break becomes an escaped backslash and a letter: stored as "\n".
+    {"\\": "\\\\", '"': '\\"', "\n": "\\\\n", "\r": "\\\\r"}
+)
 _LINE_BREAKS = ("\n", "\r")
 
 
@@ -86,9 +92,7 @@ def escape_tag_value(value: str) -> str:
 
 
 def quote_string(text: str) -> str:
-    """A string field value, quoted."""
-    if any(brk in text for brk in _LINE_BREAKS):
-        raise UnencodableSample(f"text {text[:40]!r} contains a line break")
+    """A string field value, quoted; line breaks stored as backslash-n."""
     return '"' + text.translate(_STRING_ESCAPES) + '"'
 
 
@@ -118,10 +122,14 @@ class LineEncoder:
         key = (device, point, quality)
         cached = self._series.get(key)
         if cached is None:
+            try:
+                quality_tag = Quality(quality).value
+            except ValueError as exc:
+                raise UnencodableSample(f"{quality!r} is not a quality") from exc
             tags = {
                 "device": escape_tag_value(device),
                 "point": escape_tag_value(point),
-                "quality": Quality(quality).value,
+                "quality": quality_tag,
                 **self._extra,
             }
             cached = self._measurement + "".join(

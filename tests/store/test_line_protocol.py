@@ -91,6 +91,7 @@ def test_the_measurement_escapes_no_equals_sign() -> None:
         ("C:\\temp\\", '"C:\\\\temp\\\\"'),
         ("a,b=c d", '"a,b=c d"'),
         ("Tür ✓", '"Tür ✓"'),
+        ("two\r\nlines", '"two\\\\r\\\\nlines"'),
     ],
 )
 def test_string_fields_are_quoted(raw: str, quoted: str) -> None:
@@ -118,11 +119,11 @@ def test_a_hostile_series_makes_one_well_formed_line() -> None:
         (sample(math.nan, 0), "cannot be written"),
         (sample(math.inf, 0), "cannot be written"),
         (sample(10**400, 0), "does not fit"),
-        (sample("two\nlines", 0), "line break"),
         (sample(1, 0, device=""), "non-empty"),
         (sample(1, 0, point="p\r"), "line break"),
         (sample(1, math.nan), "time"),
         (sample(b"raw", 0), "not storable"),  # type: ignore[arg-type]
+        (sample(1, 0, quality="fine"), "not a quality"),  # type: ignore[arg-type]
     ],
 )
 def test_what_line_protocol_cannot_carry_is_refused(bad: object, message: str) -> None:
