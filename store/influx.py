@@ -146,6 +146,8 @@ class InfluxStore:
         self._replayed = 0
         self._lost_at_close = 0
         self._last_error: str | None = None
+        # Spool losses up to the last delivery; more since then means failing.
+        self._spool_dropped_seen = 0
 
     # -- life cycle ----------------------------------------------------------
 
@@ -307,6 +309,7 @@ class InfluxStore:
     def _count(self, delivery: Delivery) -> None:
         self._written += delivery.written
         self._rejected += delivery.rejected
+        self._spool_dropped_seen = self._spool.dropped
 
     def _note_refusal(self, exc: RetryLater) -> None:
         self._last_error = str(exc)
@@ -394,7 +397,8 @@ class InfluxStore:
         background_died = (
             self._task is not None and self._task.done() and not self._closed
         )
-        if queue.failing or background_died:
+        losing = queue.overflowing or spool.dropped > self._spool_dropped_seen
+        if queue.failing or background_died or losing:
             state = StoreState.FAILING
         elif self._spooled_pending.is_set():
             state = StoreState.SPOOLING

@@ -94,14 +94,17 @@ class InfluxHttp:
         self.url = url
         self.org = org
         self.bucket = bucket
-        self._client = InfluxDBClient(
-            url=url,
-            token=token,
-            org=org,
-            timeout=int(timeout_s * 1000),
-            enable_gzip=gzip,
-            retries=False,
-        )
+        try:
+            self._client = InfluxDBClient(
+                url=url,
+                token=token,
+                org=org,
+                timeout=int(timeout_s * 1000),
+                enable_gzip=gzip,
+                retries=False,
+            )
+        except (ValueError, TypeError) as exc:
+            raise StoreError(f"cannot use InfluxDB URL {url}: {exc}") from exc
         self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
         self._query_api = self._client.query_api()
 

@@ -295,7 +295,7 @@ class SqliteStore:
         """Counters since ``start``; see :class:`~store.base.StoreStats`."""
         queue = self._queue
         writer_died = self._task is not None and self._task.done() and not self._closed
-        failing = queue.failing or writer_died
+        failing = queue.failing or writer_died or queue.overflowing
         return StoreStats(
             backend="sqlite",
             state=StoreState.FAILING if failing else StoreState.OK,

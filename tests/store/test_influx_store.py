@@ -206,6 +206,7 @@ async def test_a_full_spool_counts_what_it_drops(
         await store.close()
 
     assert stats.dropped_spool > 0
+    assert stats.state is StoreState.FAILING
     assert stats.spooled + stats.dropped_spool == 200
     assert stats.spool_bytes <= 4000
     assert stats.lost == stats.dropped_spool

@@ -271,6 +271,7 @@ async def test_start_prunes_to_the_retention(tmp_path: Path) -> None:
 async def test_overflow_is_counted_and_the_oldest_are_kept(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "h.db", batch_size=10, queue_capacity=50)
     store.write([sample(i, i) for i in range(80)])  # not started: nothing drains
+    assert store.stats().state is StoreState.FAILING
     await store.start()
     try:
         await store.flush()
@@ -280,6 +281,7 @@ async def test_overflow_is_counted_and_the_oldest_are_kept(tmp_path: Path) -> No
         await store.close()
 
     assert [p.value for p in points] == list(range(50))
+    assert stats.state is StoreState.OK  # drained: no longer losing anything
     assert stats.dropped_overflow == 30
     assert stats.lost == 30
     assert stats.written == 50
