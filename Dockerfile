@@ -28,4 +28,4 @@ WORKDIR /var/lib/warden
 VOLUME ["/var/lib/warden"]
 EXPOSE 8000
 ENTRYPOINT ["warden"]
-CMD ["run", "--demo"]
+CMD ["run", "--demo", "--host", "0.0.0.0"]

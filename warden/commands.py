@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,6 +30,9 @@ async def _site_for_run(args: argparse.Namespace) -> AsyncIterator[LoadedSite]:
         yield load_site(args.site)
         return
     site = load_site(demo_site_path())
+    if args.no_simulators:
+        yield site
+        return
     if args.free_ports:
         site = with_endpoints(
             site,
@@ -55,7 +59,8 @@ def _tokens(demo: bool) -> tuple[Tokens, str | None]:
 
 
 async def run(args: argparse.Namespace) -> None:
-    store: TimeSeriesStore = store_from_url(args.store or DEFAULT_STORE)
+    url = args.store or os.environ.get("WARDEN_STORE_URL") or DEFAULT_STORE
+    store: TimeSeriesStore = store_from_url(url)
     tokens, demo_token = _tokens(args.demo)
     async with (
         _site_for_run(args) as site,
@@ -79,7 +84,7 @@ async def simulate(args: argparse.Namespace) -> None:
     from simulators.cli import simulate as run_simulators
 
     await run_simulators(
-        Path(args.site),
+        demo_site_path() if args.demo else Path(args.site),
         control_port=args.control_port,
         scenario=args.scenario,
         stop=None,
