@@ -1,0 +1,376 @@
+"""The OPC UA device driver: one server, its points, samples into a sink.
+
+:meth:`OpcUaDriver.run` keeps one session open to the device for as long as it
+runs. On every connect it reads the namespace array and resolves each point's
+``nsu=`` address to a node id (indexes may change between server starts), then
+monitors the ``subscribe`` points (one subscription per sampling interval, in
+callback mode so no queue silently overflows) and reads the ``poll`` points
+periodically. Points the server will not monitor are polled instead; a server
+without subscriptions gets everything polled.
+
+When the session is lost (socket closed, keepalive probe failing, subscription
+reporting a Bad status) the driver publishes one bad sample per point with the
+reason, so the gap is visible in history, marks the device offline, closes the
+session and reconnects after a capped exponential backoff. Values resume with the
+initial notifications of the new subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from asyncua import ua
+
+from drivers.base import SampleSink
+from drivers.errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    DriverError,
+)
+from drivers.opcua.client import MonitoredItem, OpcUaClient
+from drivers.opcua.codec import bad_sample, encode_value, node_id, to_sample
+from topology.profile_opcua import Acquisition, OpcUaPoint, OpcUaProfile
+from topology.sample import DeviceHealth, DeviceStatus, Sample, Value
+from topology.site import Device, Endpoint
+
+logger = logging.getLogger(__name__)
+
+# Status names that mean the node itself is missing: reading it will not work
+# either, so such points are reported bad rather than polled.
+_MISSING_NODE = frozenset(
+    {"BadNodeIdUnknown", "BadNodeIdInvalid", "BadAttributeIdInvalid"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delay before reconnect attempt ``n`` (0-based): ``initial_s * factor**n``,
+    capped at ``cap_s``. A session that stayed up ``stable_s`` resets the count."""
+
+    initial_s: float = 0.5
+    factor: float = 2.0
+    cap_s: float = 30.0
+    stable_s: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.cap_s, self.initial_s * self.factor ** min(attempt, 64))
+
+
+class OpcUaDriver:
+    """Reads device ``device`` (an OPC UA server described by ``profile``) into
+    ``sink`` while :meth:`run` runs.
+
+    ``clock`` gives epoch seconds for received times; ``sleep`` waits between
+    reconnects and polls (both replaceable in tests). ``base_dir`` is where
+    relative certificate paths start (the site file's folder); ``environ``
+    supplies passwords named in the endpoint's security.
+    """
+
+    def __init__(
+        self,
+        device: Device,
+        profile: OpcUaProfile,
+        sink: SampleSink,
+        *,
+        base_dir: Path | None = None,
+        environ: dict[str, str] | None = None,
+        backoff: Backoff | None = None,
+        keepalive_s: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if device.endpoint is None:
+            raise ConfigurationError("has no endpoint", device=device.id)
+        self._device = device
+        self._profile = profile
+        self._sink = sink
+        self._base_dir = base_dir
+        self._environ = environ
+        self._backoff = backoff or Backoff()
+        self._keepalive_s = keepalive_s
+        self._clock = clock
+        self._points = list(profile.points)
+        self._client: OpcUaClient | None = None
+        self._nodes: dict[str, ua.NodeId] = {}
+        self._generation = 0
+        self._pending: list[Sample] = []
+        self._flush_scheduled = False
+        self._down_reason: str | None = None
+        self._health = DeviceHealth(device.id, DeviceStatus.UNKNOWN, clock(), None, 0)
+        self.sessions_opened = 0
+        """How many sessions this driver has opened so far (for supervision)."""
+
+    @property
+    def device_id(self) -> str:
+        return self._device.id
+
+    @property
+    def health(self) -> DeviceHealth:
+        return self._health
+
+    # -- the supervision loop ---------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, stream samples and reconnect until cancelled. Never raises a
+        :class:`DriverError`: failures become bad samples and device health."""
+        failures = 0
+        while True:
+            client = OpcUaClient(
+                self._device.id,
+                self._endpoint(),
+                timeout_s=self._device.timeout_s,
+                keepalive_s=self._keepalive_s,
+                base_dir=self._base_dir,
+                environ=self._environ,
+            )
+            started = time.monotonic()
+            try:
+                await client.connect()
+            except DriverError as exc:
+                failures += 1
+                await self._pause(str(exc), failures - 1)
+                continue
+
+            self.sessions_opened += 1
+            try:
+                reason = await self._serve(client)
+            except DriverError as exc:
+                reason = str(exc)
+            finally:
+                self._client = None
+                self._generation += 1
+                await client.close()
+            if time.monotonic() - started >= self._backoff.stable_s:
+                failures = 0
+            failures += 1
+            await self._pause(reason, failures - 1)
+
+    def _endpoint(self) -> Endpoint:
+        assert self._device.endpoint is not None
+        return self._device.endpoint
+
+    async def _pause(self, reason: str, attempt: int) -> None:
+        delay = self._backoff.delay(attempt)
+        if self._down_reason is None:
+            logger.warning(
+                "%s: offline (%s); retrying in %.1f s", self._device.id, reason, delay
+            )
+            self._went_down(reason)
+        else:
+            logger.debug(
+                "%s: still offline (%s); retrying in %.1f s",
+                self._device.id,
+                reason,
+                delay,
+            )
+        self._set_health(DeviceStatus.OFFLINE, reason, failed=True)
+        await asyncio.sleep(delay)
+
+    def _went_down(self, reason: str) -> None:
+        self._down_reason = reason
+        now = self._clock()
+        self._emit(
+            [bad_sample(self._device.id, p.name, now, reason) for p in self._points]
+        )
+        self._flush()
+
+    async def _serve(self, client: OpcUaClient) -> str:
+        """Resolve, subscribe and poll on one session; return why it ended."""
+        namespaces = await client.namespace_array()
+        now = self._clock()
+        nodes: dict[str, ua.NodeId] = {}
+        failing: list[Sample] = []
+        for point in self._points:
+            try:
+                nodes[point.name] = node_id(point.address, namespaces)
+            except ConfigurationError as exc:
+                failing.append(bad_sample(self._device.id, point.name, now, str(exc)))
+        self._nodes = nodes
+        self._client = client
+        generation = self._generation
+
+        polled: list[OpcUaPoint] = []
+        groups: dict[float, list[OpcUaPoint]] = {}
+        for point in self._points:
+            if point.name not in nodes:
+                continue
+            if point.acquisition is Acquisition.POLL:
+                polled.append(point)
+            else:
+                interval = self._profile.sampling_interval_of(point)
+                groups.setdefault(interval, []).append(point)
+
+        handles = {index: point for index, point in enumerate(self._points, start=1)}
+        handle_of = {point.name: index for index, point in handles.items()}
+
+        def on_data(handle: int, data_value: ua.DataValue) -> None:
+            point = handles.get(handle)
+            if point is None or generation != self._generation:
+                return
+            self._emit(
+                [
+                    to_sample(
+                        self._device.id,
+                        point.name,
+                        point.data_type,
+                        data_value,
+                        self._clock(),
+                    )
+                ]
+            )
+
+        for interval, points in groups.items():
+            items = [
+                MonitoredItem(
+                    handle_of[p.name],
+                    nodes[p.name],
+                    interval,
+                    self._profile.queue_size_of(p),
+                )
+                for p in points
+            ]
+            try:
+                refused = await client.subscribe(items, interval, on_data)
+            except ConnectionFailed:
+                raise
+            except DriverError as exc:
+                logger.info(
+                    "%s: cannot subscribe (%s); polling %d points instead",
+                    self._device.id,
+                    exc,
+                    len(points),
+                )
+                polled.extend(points)
+                continue
+            for handle, status in refused.items():
+                point = handles[handle]
+                if status in _MISSING_NODE:
+                    failing.append(
+                        bad_sample(self._device.id, point.name, self._clock(), status)
+                    )
+                else:
+                    polled.append(point)
+
+        self._emit(failing)
+        self._flush()
+        self._came_up(degraded=bool(failing), polled=len(polled))
+
+        polls: dict[float, list[OpcUaPoint]] = {}
+        for point in polled:
+            polls.setdefault(self._profile.sampling_interval_of(point), []).append(
+                point
+            )
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(self._poll(client, interval, points))
+                for interval, points in polls.items()
+            ]
+            reason = await client.wait_lost()
+            for task in tasks:
+                task.cancel()
+        return reason
+
+    def _came_up(self, *, degraded: bool, polled: int) -> None:
+        status = DeviceStatus.DEGRADED if degraded else DeviceStatus.ONLINE
+        if self._down_reason is not None or self._health.status is DeviceStatus.UNKNOWN:
+            logger.info(
+                "%s: online at %s (%d points, %d polled)",
+                self._device.id,
+                self._endpoint().opcua_url,
+                len(self._points),
+                polled,
+            )
+        self._down_reason = None
+        self._set_health(status, "some points cannot be read" if degraded else None)
+
+    async def _poll(
+        self, client: OpcUaClient, interval: float, points: Sequence[OpcUaPoint]
+    ) -> None:
+        nodes = [self._nodes[p.name] for p in points]
+        while True:
+            started = time.monotonic()
+            try:
+                values = await client.read(nodes)
+            except DriverError as exc:
+                client.mark_lost(f"poll failed: {exc}")
+                return
+            received = self._clock()
+            self._emit(
+                [
+                    to_sample(self._device.id, p.name, p.data_type, value, received)
+                    for p, value in zip(points, values, strict=True)
+                ]
+            )
+            self._flush()
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    # -- samples and health ------------------------------------------------------
+
+    def _emit(self, samples: list[Sample]) -> None:
+        if not samples:
+            return
+        self._pending.extend(samples)
+        if not self._flush_scheduled:
+            # Notifications of one publish arrive as a burst of callbacks; hand
+            # them to the sink together once the burst is over.
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._pending:
+            return
+        samples, self._pending = self._pending, []
+        self._sink.publish_samples(samples)
+
+    def _set_health(
+        self, status: DeviceStatus, reason: str | None, *, failed: bool = False
+    ) -> None:
+        old = self._health
+        now = self._clock()
+        last_good = old.last_good if failed else now
+        failures = old.consecutive_failures + 1 if failed else 0
+        self._health = DeviceHealth(
+            self._device.id,
+            status,
+            now if status is not old.status else old.since,
+            last_good,
+            failures,
+            reason,
+        )
+        if status is not old.status:
+            self._sink.publish_health(self._health)
+
+    # -- commands ----------------------------------------------------------------
+
+    async def write(self, point: str, value: Value) -> None:
+        """Write ``value`` to the writable point ``point`` on the open session.
+
+        Raises :class:`ConfigurationError` for an unknown or read-only point or a
+        value of the wrong type, :class:`ConnectionFailed` when no session is
+        open, :class:`WriteRejected` when the server refuses.
+        """
+        try:
+            spec = self._profile.point(point)
+        except KeyError:
+            raise ConfigurationError(
+                f"has no point {point!r}", device=self._device.id
+            ) from None
+        if not spec.writable:
+            raise ConfigurationError(
+                f"point {point!r} is not writable", device=self._device.id
+            )
+        variant = encode_value(spec.data_type, value)
+        client = self._client
+        node = self._nodes.get(point)
+        if client is None or client.is_lost:
+            raise ConnectionFailed("no open session", device=self._device.id)
+        if node is None:
+            raise ConfigurationError(
+                f"point {point!r} has no node on this server", device=self._device.id
+            )
+        await client.write(node, variant)
