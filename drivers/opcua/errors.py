@@ -71,11 +71,10 @@ _CONNECTION = frozenset(
 
 def status_name(code: int) -> str:
     """The spec name of a status code (``"BadSensorFailure"``), ignoring the info
-    bits a server may set in the low 16 bits; ``"0x…"`` if unknown."""
-    name, _ = ua.status_codes.get_name_and_doc(code & 0xFFFF0000)
-    if name.startswith("UnknownError") or not name:
-        return f"0x{code:08X}"
-    return name
+    bits a server may set in the low 16 bits; ``"0x…"`` (the full code in hex) if
+    the code is not in the spec."""
+    known = ua.status_codes.code_to_name_doc.get(code & 0xFFFF0000)
+    return known[0] if known is not None else f"0x{code:08X}"
 
 
 def translate_status(code: int, *, device: str, action: str) -> DriverError:

@@ -15,6 +15,7 @@ from simulators.opcua import PerimeterSimulator
 from simulators.opcua_site import perimeter_simulator_for
 from tests.perimeter_support import (
     RecordingSink,
+    check_no_leaked_tasks,
     device_at,
     perimeter_profile,
     perimeter_site,
@@ -36,6 +37,13 @@ EXTRA = [
 ]
 PROFILE = perimeter_profile(4, extra=EXTRA)
 SITE = perimeter_site(4)
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def no_leaked_tasks() -> AsyncIterator[None]:
+    """The leaked-task check, run in this module's shared loop."""
+    async for _ in check_no_leaked_tasks():
+        yield
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -239,3 +247,31 @@ async def test_a_write_the_server_refuses_is_write_rejected(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_node_the_server_lacks_is_bad_once_not_polled(
+    simulator: PerimeterSimulator,
+) -> None:
+    points: list[dict[str, object]] = [
+        {"name": "z1_alarm", "node": "nsu=urn:acme:pids:v2;s=Zone01.Alarm"},
+        {"name": "ghost", "node": "nsu=urn:acme:pids:v2;s=Zone99.Alarm"},
+    ]
+    profile = OpcUaProfile.model_validate(
+        {"id": "pids", "sampling_interval_s": 0.05, "points": points}
+    )
+    sink = RecordingSink()
+    driver = OpcUaDriver(device_at(SITE, "PP-1", simulator.port), profile, sink)
+    task = asyncio.create_task(driver.run())
+    try:
+        health = await sink.wait_health(lambda h: h.status is not DeviceStatus.UNKNOWN)
+        ghost = await sink.wait_for(lambda s: s.point == "ghost")
+        await simulator.climb("OF-01")
+        await sink.wait_for(lambda s: s.point == "z1_alarm" and s.value is True)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await simulator.clear("OF-01")
+
+    assert health.status is DeviceStatus.DEGRADED
+    assert (ghost.quality, ghost.reason) == (Quality.BAD, "BadNodeIdUnknown")
+    assert len(sink.of("ghost")) == 1
