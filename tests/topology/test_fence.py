@@ -1,5 +1,5 @@
-"""Fence segments in the site file: parsing, neighbours, cross-reference checks;
-OPC UA endpoint fields."""
+"""Fence segments in the site file: parsing and neighbours; OPC UA endpoint
+fields."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from topology.fence import fence_problems, segment_neighbours
-from topology.profile_opcua import OpcUaProfile
+from topology.fence import segment_neighbours
 from topology.site import Device, Endpoint, SiteFile
 from topology.site_opcua import SecurityMode, SecurityPolicy, parse_opcua_url
 
@@ -91,39 +90,6 @@ def test_bindings_accept_the_short_form_and_list_what_is_bound() -> None:
         "tamper": "PP-1/t",
         "signal": "PP-1/s",
     }
-
-
-def test_cross_reference_mistakes_are_each_named() -> None:
-    profile = OpcUaProfile.model_validate(
-        {"id": "pids", "points": [{"name": "o1_alarm", "node": "nsu=urn:x;s=A"}]}
-    )
-    devices = [
-        {"id": "PP-1", "kind": "perimeter_processor", "protocol": "opcua"}
-        | {"profile": "pids"},
-        {"id": "SW-1", "kind": "switch", "protocol": "snmp"},
-    ]
-    site = _site(
-        _segment("O1", cameras=["SW-1", "CAM-9"]),
-        _segment("O2", adjacent=["O2", "O7"], zone="nowhere"),
-        _segment("O1"),
-        devices=devices,
-    )
-
-    problems = fence_problems(site, {"pids": profile})
-
-    assert problems == [
-        ("O1", "'SW-1' is a switch, not a camera"),
-        ("O1", "camera 'CAM-9' is not a declared device"),
-        ("O2", "zone 'nowhere' is not a declared space"),
-        ("O2", "a segment cannot be adjacent to itself"),
-        ("O2", "adjacent segment 'O7' is not declared"),
-        (
-            "O2",
-            "alarm is bound to PP-1/o2_alarm, but profile 'pids' has no point "
-            "'o2_alarm'",
-        ),
-        ("O1", "fence segment 'O1' is declared twice"),
-    ]
 
 
 def test_segment_needs_an_alarm_binding_and_a_known_fence() -> None:
