@@ -61,6 +61,30 @@ class Backoff:
         return min(self.cap_s, self.initial_s * self.factor ** min(attempt, 64))
 
 
+class _Arrivals:
+    """Which points have sent a value since the session opened; ``done`` is set
+    once every expected point has."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._missing: set[str] | None = None
+        self.done = asyncio.Event()
+
+    def saw(self, point: str) -> None:
+        if self._missing is None:
+            self._seen.add(point)
+        elif self._missing:
+            self._missing.discard(point)
+            if not self._missing:
+                self.done.set()
+
+    def expect(self, points: set[str]) -> None:
+        self._missing = points - self._seen
+        self._seen.clear()
+        if not self._missing:
+            self.done.set()
+
+
 class OpcUaDriver:
     """Reads device ``device`` (an OPC UA server described by ``profile``) into
     ``sink`` while :meth:`run` runs.
@@ -155,6 +179,9 @@ class OpcUaDriver:
 
     async def _pause(self, reason: str, attempt: int) -> None:
         delay = self._backoff.delay(attempt)
+        # Health first: a consumer then reads the gap's bad samples as the
+        # device being offline, not as every sensor failing at once.
+        self._set_health(DeviceStatus.OFFLINE, reason, failed=True)
         if self._down_reason is None:
             logger.warning(
                 "%s: offline (%s); retrying in %.1f s", self._device.id, reason, delay
@@ -167,7 +194,6 @@ class OpcUaDriver:
                 reason,
                 delay,
             )
-        self._set_health(DeviceStatus.OFFLINE, reason, failed=True)
         await asyncio.sleep(delay)
 
     def _went_down(self, reason: str) -> None:
@@ -180,6 +206,41 @@ class OpcUaDriver:
 
     async def _serve(self, client: OpcUaClient) -> str:
         """Resolve, subscribe and poll on one session; return why it ended."""
+        failing = await self._resolve(client)
+        self._client = client
+        arrivals = _Arrivals()
+        polled, missing = await self._subscribe(client, arrivals)
+        failing.extend(missing)
+        expected = {p.name for p in self._points} - {s.point for s in failing}
+        arrivals.expect(expected)
+
+        polls: dict[float, list[OpcUaPoint]] = {}
+        for point in polled:
+            interval = self._profile.sampling_interval_of(point)
+            polls.setdefault(interval, []).append(point)
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(self._poll(client, interval, points, arrivals))
+                for interval, points in polls.items()
+            ]
+            # Report the device up only once fresh values are out, so nobody
+            # sees it online with the outage's bad samples still standing.
+            try:
+                async with asyncio.timeout(self._device.timeout_s):
+                    await arrivals.done.wait()
+            except TimeoutError:
+                logger.debug("%s: not every point sent a first value", self.device_id)
+            self._emit(failing)
+            self._flush()
+            self._came_up(degraded=bool(failing), polled=len(polled))
+            reason = await client.wait_lost()
+            for task in tasks:
+                task.cancel()
+        return reason
+
+    async def _resolve(self, client: OpcUaClient) -> list[Sample]:
+        """Map every point to a node id on this server; bad samples for those
+        whose namespace the server lacks."""
         namespaces = await client.namespace_array()
         now = self._clock()
         nodes: dict[str, ua.NodeId] = {}
@@ -190,27 +251,36 @@ class OpcUaDriver:
             except ConfigurationError as exc:
                 failing.append(bad_sample(self._device.id, point.name, now, str(exc)))
         self._nodes = nodes
-        self._client = client
-        generation = self._generation
+        return failing
 
+    async def _subscribe(
+        self, client: OpcUaClient, arrivals: _Arrivals
+    ) -> tuple[list[OpcUaPoint], list[Sample]]:
+        """Monitor the subscribe points, one subscription per sampling interval.
+
+        Returns the points to poll instead (those of a ``poll`` acquisition and
+        those the server would not monitor) and bad samples for points whose node
+        the server does not have.
+        """
+        nodes = self._nodes
+        generation = self._generation
+        handles = {index: point for index, point in enumerate(self._points, start=1)}
         polled: list[OpcUaPoint] = []
-        groups: dict[float, list[OpcUaPoint]] = {}
-        for point in self._points:
+        groups: dict[float, list[tuple[int, OpcUaPoint]]] = {}
+        for handle, point in handles.items():
             if point.name not in nodes:
                 continue
             if point.acquisition is Acquisition.POLL:
                 polled.append(point)
             else:
                 interval = self._profile.sampling_interval_of(point)
-                groups.setdefault(interval, []).append(point)
-
-        handles = {index: point for index, point in enumerate(self._points, start=1)}
-        handle_of = {point.name: index for index, point in handles.items()}
+                groups.setdefault(interval, []).append((handle, point))
 
         def on_data(handle: int, data_value: ua.DataValue) -> None:
             point = handles.get(handle)
             if point is None or generation != self._generation:
                 return
+            received = self._clock()
             self._emit(
                 [
                     to_sample(
@@ -218,20 +288,19 @@ class OpcUaDriver:
                         point.name,
                         point.data_type,
                         data_value,
-                        self._clock(),
+                        received,
                     )
                 ]
             )
+            arrivals.saw(point.name)
 
-        for interval, points in groups.items():
+        missing: list[Sample] = []
+        for interval, members in groups.items():
             items = [
                 MonitoredItem(
-                    handle_of[p.name],
-                    nodes[p.name],
-                    interval,
-                    self._profile.queue_size_of(p),
+                    handle, nodes[p.name], interval, self._profile.queue_size_of(p)
                 )
-                for p in points
+                for handle, p in members
             ]
             try:
                 refused = await client.subscribe(items, interval, on_data)
@@ -242,37 +311,19 @@ class OpcUaDriver:
                     "%s: cannot subscribe (%s); polling %d points instead",
                     self._device.id,
                     exc,
-                    len(points),
+                    len(members),
                 )
-                polled.extend(points)
+                polled.extend(p for _, p in members)
                 continue
             for handle, status in refused.items():
                 point = handles[handle]
                 if status in _MISSING_NODE:
-                    failing.append(
+                    missing.append(
                         bad_sample(self._device.id, point.name, self._clock(), status)
                     )
                 else:
                     polled.append(point)
-
-        self._emit(failing)
-        self._flush()
-        self._came_up(degraded=bool(failing), polled=len(polled))
-
-        polls: dict[float, list[OpcUaPoint]] = {}
-        for point in polled:
-            polls.setdefault(self._profile.sampling_interval_of(point), []).append(
-                point
-            )
-        async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(self._poll(client, interval, points))
-                for interval, points in polls.items()
-            ]
-            reason = await client.wait_lost()
-            for task in tasks:
-                task.cancel()
-        return reason
+        return polled, missing
 
     def _came_up(self, *, degraded: bool, polled: int) -> None:
         status = DeviceStatus.DEGRADED if degraded else DeviceStatus.ONLINE
@@ -288,7 +339,11 @@ class OpcUaDriver:
         self._set_health(status, "some points cannot be read" if degraded else None)
 
     async def _poll(
-        self, client: OpcUaClient, interval: float, points: Sequence[OpcUaPoint]
+        self,
+        client: OpcUaClient,
+        interval: float,
+        points: Sequence[OpcUaPoint],
+        arrivals: _Arrivals,
     ) -> None:
         nodes = [self._nodes[p.name] for p in points]
         while True:
@@ -306,6 +361,8 @@ class OpcUaDriver:
                 ]
             )
             self._flush()
+            for point in points:
+                arrivals.saw(point.name)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
     # -- samples and health ------------------------------------------------------
