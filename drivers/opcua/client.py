@@ -26,7 +26,7 @@ from asyncua.client.client import Client
 from asyncua.crypto.security_policies import SecurityPolicyBasic256Sha256
 from asyncua.ua.attribute_ids import AttributeIds
 
-from drivers.errors import ConfigurationError, DriverError, WriteRejected
+from drivers.errors import ConfigurationError, DriverError, ProtocolError
 from drivers.opcua.errors import status_name, translate
 from topology.site import Endpoint
 from topology.site_opcua import SecurityMode, SecurityPolicy
@@ -109,7 +109,7 @@ class OpcUaClient:
         Raises :class:`AuthenticationError` when the server refuses the user,
         :class:`SecurityRejectedError` when it refuses our certificate or has no
         matching endpoint, :class:`ConfigurationError` for a missing password or
-        certificate file, :class:`ConnectionFailed` / :class:`DeviceTimeout`
+        certificate file, :class:`ConnectError` / :class:`RequestTimeout`
         otherwise. After a failure nothing is left open.
         """
         if self._client is not None:
@@ -142,9 +142,9 @@ class OpcUaClient:
             password = self._environ.get(security.password_env)
             if password is None:
                 raise ConfigurationError(
-                    f"environment variable {security.password_env} (the password "
-                    f"for user {security.username!r}) is not set",
-                    device=self.device,
+                    f"{self.device}: environment variable {security.password_env} "
+                    f"(the password for user {security.username!r}) is not set",
+                    reason=f"{security.password_env} not set",
                 )
             client.set_user(security.username)
             client.set_password(password)
@@ -170,18 +170,20 @@ class OpcUaClient:
             )
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             raise ConfigurationError(
-                f"cannot read certificate or key: {exc}", device=self.device
+                f"{self.device}: cannot read certificate or key: {exc}"
             ) from exc
         except ValueError as exc:
             raise ConfigurationError(
-                f"certificate or key is not valid PEM/DER: {exc}", device=self.device
+                f"{self.device}: certificate or key is not valid PEM/DER: {exc}"
             ) from exc
 
     def _resolve(self, path: str) -> Path:
         candidate = Path(path)
         resolved = candidate if candidate.is_absolute() else self._base_dir / candidate
         if not resolved.is_file():
-            raise ConfigurationError(f"no such file: {resolved}", device=self.device)
+            raise ConfigurationError(
+                f"{self.device}: no such file: {resolved}", reason="file missing"
+            )
         return resolved
 
     async def close(self) -> None:
@@ -257,7 +259,8 @@ class OpcUaClient:
     async def write(self, node: ua.NodeId, variant: ua.Variant) -> None:
         """Write ``variant`` to the Value attribute of ``node``.
 
-        Raises :class:`WriteRejected` with the server's status name when refused.
+        Raises :class:`ProtocolError` with the server's status name as its reason
+        when refused.
         """
         client = self._session()
         try:
@@ -268,8 +271,9 @@ class OpcUaClient:
             raise translate(exc, device=self.device, action="write") from exc
         if statuses and not statuses[0].is_good():
             reason = status_name(statuses[0].value)
-            raise WriteRejected(
-                f"write to {node.to_string()} refused: {reason}", device=self.device
+            raise ProtocolError(
+                f"{self.device}: write to {node.to_string()} refused: {reason}",
+                reason=reason,
             )
 
     async def subscribe(
@@ -283,8 +287,8 @@ class OpcUaClient:
 
         Returns the items the server refused, as ``{handle: status name}``; the
         caller reads those instead. Raises a :class:`DriverError` if the server
-        refuses the subscription itself (``ProtocolError`` with
-        ``BadServiceUnsupported`` when it has no subscription service).
+        refuses the subscription itself (a ``ProtocolError`` whose reason is the
+        status, e.g. ``BadTooManySubscriptions`` or ``BadServiceUnsupported``).
         """
         client = self._session()
         handler = _Handler(on_data, self.mark_lost)

@@ -20,7 +20,7 @@ from typing import Any
 
 from asyncua import ua
 
-from drivers.errors import ConfigurationError
+from drivers.errors import InvalidValueError, NotFoundError
 from drivers.opcua.errors import status_name
 from topology.profile_opcua import IdentifierKind, NodeAddress, OpcUaDataType
 from topology.sample import Quality, Sample, Value
@@ -54,15 +54,16 @@ def node_id(address: NodeAddress, namespaces: Sequence[str]) -> ua.NodeId:
     """The node id for ``address`` on a server whose namespace array is
     ``namespaces`` (index 0 first).
 
-    Raises :class:`ConfigurationError` if the server has no such namespace URI.
+    Raises :class:`NotFoundError` if the server has no such namespace URI.
     """
     index = 0
     if address.namespace_uri is not None:
         try:
             index = list(namespaces).index(address.namespace_uri)
         except ValueError:
-            raise ConfigurationError(
-                f"the server has no namespace {address.namespace_uri!r}"
+            raise NotFoundError(
+                f"the server has no namespace {address.namespace_uri!r}",
+                reason=f"no namespace {address.namespace_uri}",
             ) from None
     identifier: Any = address.identifier
     kind = {
@@ -168,11 +169,11 @@ def bad_sample(device: str, point: str, at: float, reason: str) -> Sample:
 def encode_value(data_type: OpcUaDataType, value: Value) -> ua.Variant:
     """The variant to write ``value`` to a point of ``data_type``.
 
-    Raises :class:`ConfigurationError` for a value of the wrong type or range.
+    Raises :class:`InvalidValueError` for a value of the wrong type or range.
     """
     variant_type = VARIANT_TYPES[data_type]
     if value is None:
-        raise ConfigurationError("cannot write an empty value")
+        raise InvalidValueError("cannot write an empty value")
     if data_type is OpcUaDataType.BOOL:
         if isinstance(value, bool):
             return ua.Variant(value, variant_type)
@@ -180,13 +181,13 @@ def encode_value(data_type: OpcUaDataType, value: Value) -> ua.Variant:
         if isinstance(value, int) and not isinstance(value, bool):
             low, high = _INTEGER_RANGES[data_type]
             if not low <= value <= high:
-                raise ConfigurationError(f"{value} is out of range for {data_type}")
+                raise InvalidValueError(f"{value} is out of range for {data_type}")
             return ua.Variant(value, variant_type)
     elif data_type.is_float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return ua.Variant(float(value), variant_type)
     elif isinstance(value, str):
         return ua.Variant(value, variant_type)
-    raise ConfigurationError(
+    raise InvalidValueError(
         f"cannot write {type(value).__name__} {value!r} to a {data_type} point"
     )

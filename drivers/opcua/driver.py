@@ -29,11 +29,15 @@ from asyncua import ua
 from drivers.base import SampleSink
 from drivers.errors import (
     ConfigurationError,
-    ConnectionFailed,
+    ConnectError,
     DriverError,
+    NotFoundError,
+    NotWritableError,
+    RequestTimeout,
 )
 from drivers.opcua.client import MonitoredItem, OpcUaClient
 from drivers.opcua.codec import bad_sample, encode_value, node_id, to_sample
+from topology.loader import LoadedSite
 from topology.profile_opcua import Acquisition, OpcUaPoint, OpcUaProfile
 from topology.sample import DeviceHealth, DeviceStatus, Sample, Value
 from topology.site import Device, Endpoint
@@ -108,7 +112,7 @@ class OpcUaDriver:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if device.endpoint is None:
-            raise ConfigurationError("has no endpoint", device=device.id)
+            raise ConfigurationError(f"device {device.id} has no endpoint")
         self._device = device
         self._profile = profile
         self._sink = sink
@@ -156,14 +160,15 @@ class OpcUaDriver:
                 await client.connect()
             except DriverError as exc:
                 failures += 1
-                await self._pause(str(exc), failures - 1)
+                await self._pause(exc.reason, str(exc), failures - 1)
                 continue
 
             self.sessions_opened += 1
             try:
                 reason = await self._serve(client)
+                detail = reason
             except DriverError as exc:
-                reason = str(exc)
+                reason, detail = exc.reason, str(exc)
             finally:
                 self._client = None
                 self._generation += 1
@@ -171,27 +176,29 @@ class OpcUaDriver:
             if time.monotonic() - started >= self._backoff.stable_s:
                 failures = 0
             failures += 1
-            await self._pause(reason, failures - 1)
+            await self._pause(reason, detail, failures - 1)
 
     def _endpoint(self) -> Endpoint:
         assert self._device.endpoint is not None
         return self._device.endpoint
 
-    async def _pause(self, reason: str, attempt: int) -> None:
+    async def _pause(self, reason: str, detail: str, attempt: int) -> None:
+        """Mark the device offline (``reason`` is the short form for health and
+        samples, ``detail`` the sentence for the log) and wait before retrying."""
         delay = self._backoff.delay(attempt)
         # Health first: a consumer then reads the gap's bad samples as the
         # device being offline, not as every sensor failing at once.
         self._set_health(DeviceStatus.OFFLINE, reason, failed=True)
         if self._down_reason is None:
             logger.warning(
-                "%s: offline (%s); retrying in %.1f s", self._device.id, reason, delay
+                "%s offline (%s); retrying in %.1f s", self._device.id, detail, delay
             )
             self._went_down(reason)
         else:
             logger.debug(
-                "%s: still offline (%s); retrying in %.1f s",
+                "%s still offline (%s); retrying in %.1f s",
                 self._device.id,
-                reason,
+                detail,
                 delay,
             )
         await asyncio.sleep(delay)
@@ -248,8 +255,8 @@ class OpcUaDriver:
         for point in self._points:
             try:
                 nodes[point.name] = node_id(point.address, namespaces)
-            except ConfigurationError as exc:
-                failing.append(bad_sample(self._device.id, point.name, now, str(exc)))
+            except NotFoundError as exc:
+                failing.append(bad_sample(self._device.id, point.name, now, exc.reason))
         self._nodes = nodes
         return failing
 
@@ -304,7 +311,7 @@ class OpcUaDriver:
             ]
             try:
                 refused = await client.subscribe(items, interval, on_data)
-            except ConnectionFailed:
+            except (ConnectError, RequestTimeout):
                 raise
             except DriverError as exc:
                 logger.info(
@@ -404,30 +411,41 @@ class OpcUaDriver:
 
     # -- commands ----------------------------------------------------------------
 
-    async def write(self, point: str, value: Value) -> None:
-        """Write ``value`` to the writable point ``point`` on the open session.
+    async def write(self, point_name: str, value: Value) -> None:
+        """Write ``value`` to the writable point ``point_name`` on the open
+        session.
 
-        Raises :class:`ConfigurationError` for an unknown or read-only point or a
-        value of the wrong type, :class:`ConnectionFailed` when no session is
-        open, :class:`WriteRejected` when the server refuses.
+        Raises :class:`NotFoundError` for an unknown point (or one whose node the
+        server lacks), :class:`NotWritableError` for a read-only one,
+        :class:`InvalidValueError` for a value of the wrong type,
+        :class:`ConnectError` when no session is open and :class:`ProtocolError`
+        (reason: the status name) when the server refuses.
         """
+        device = self._device.id
         try:
-            spec = self._profile.point(point)
+            spec = self._profile.point(point_name)
         except KeyError:
-            raise ConfigurationError(
-                f"has no point {point!r}", device=self._device.id
-            ) from None
+            raise NotFoundError(f"{device} has no point {point_name!r}") from None
         if not spec.writable:
-            raise ConfigurationError(
-                f"point {point!r} is not writable", device=self._device.id
-            )
+            raise NotWritableError(f"{device}: point {point_name!r} is read-only")
         variant = encode_value(spec.data_type, value)
         client = self._client
-        node = self._nodes.get(point)
+        node = self._nodes.get(point_name)
         if client is None or client.is_lost:
-            raise ConnectionFailed("no open session", device=self._device.id)
+            raise ConnectError(f"{device}: no open session", reason="offline")
         if node is None:
-            raise ConfigurationError(
-                f"point {point!r} has no node on this server", device=self._device.id
-            )
+            raise NotFoundError(f"{device}: point {point_name!r} has no node here")
         await client.write(node, variant)
+
+
+def create_driver(device: Device, site: LoadedSite, sink: SampleSink) -> OpcUaDriver:
+    """The driver for an OPC UA ``device`` of ``site``, publishing into ``sink``;
+    certificate paths are taken relative to the site file. Raises ``KeyError``
+    when the device has no OPC UA profile and ``ConfigurationError`` (a
+    ``DriverError``) when it has no endpoint."""
+    return OpcUaDriver(
+        device,
+        site.opcua_profile_for(device.id),
+        sink,
+        base_dir=site.path.parent,
+    )

@@ -7,25 +7,29 @@ matching the requested security), and ``ConnectionError``/``OSError``/
 
     status code in _AUTHENTICATION            -> AuthenticationError
     BadCertificate*, _SECURITY, no endpoint    -> SecurityRejectedError
-    BadTimeout, BadRequestTimeout, timeouts    -> DeviceTimeout
-    _CONNECTION codes, OSError                 -> ConnectionFailed
-    anything else                              -> ProtocolError
+    BadTimeout, BadRequestTimeout, timeouts    -> RequestTimeout
+    _CONNECTION codes, OSError                 -> ConnectError
+    a message asyncua cannot parse             -> DecodeError
+    any other status code or error             -> ProtocolError
 
-Callers wrap every asyncua call; none of its exceptions leave this package.
+The error's ``reason`` is the status code's spec name where there is one
+(``"BadUserAccessDenied"``). Callers wrap every asyncua call; none of its
+exceptions leave this package.
 """
 
 from __future__ import annotations
 
 from asyncua import ua
 from asyncua.common.utils import ServiceError
-from asyncua.ua.uaerrors import UaError, UaStatusCodeError
+from asyncua.ua.uaerrors import UaError, UaStatusCodeError, UaStructParsingError
 
 from drivers.errors import (
     AuthenticationError,
-    ConnectionFailed,
-    DeviceTimeout,
+    ConnectError,
+    DecodeError,
     DriverError,
     ProtocolError,
+    RequestTimeout,
     SecurityRejectedError,
 )
 
@@ -80,16 +84,17 @@ def status_name(code: int) -> str:
 def translate_status(code: int, *, device: str, action: str) -> DriverError:
     """The driver error for a Bad status code returned while doing ``action``."""
     name = status_name(code)
-    message = f"{action} failed: {name}"
+    message = f"{device}: {action} failed: {name}"
+    kind: type[DriverError] = ProtocolError
     if name in _AUTHENTICATION:
-        return AuthenticationError(message, device=device)
-    if name in _SECURITY or name.startswith("BadCertificate"):
-        return SecurityRejectedError(message, device=device)
-    if name in _TIMEOUT:
-        return DeviceTimeout(message, device=device)
-    if name in _CONNECTION:
-        return ConnectionFailed(message, device=device)
-    return ProtocolError(message, device=device)
+        kind = AuthenticationError
+    elif name in _SECURITY or name.startswith("BadCertificate"):
+        kind = SecurityRejectedError
+    elif name in _TIMEOUT:
+        kind = RequestTimeout
+    elif name in _CONNECTION:
+        kind = ConnectError
+    return kind(message, reason=name)
 
 
 def translate(exc: Exception, *, device: str, action: str) -> DriverError:
@@ -103,15 +108,16 @@ def translate(exc: Exception, *, device: str, action: str) -> DriverError:
     if isinstance(exc, UaStatusCodeError | ServiceError) and exc.code is not None:
         return translate_status(int(exc.code), device=device, action=action)
     if isinstance(exc, TimeoutError):
-        return DeviceTimeout(f"{action} timed out", device=device)
+        return RequestTimeout(f"{device}: {action} timed out")
     if isinstance(exc, ConnectionError | OSError):
-        return ConnectionFailed(
-            f"{action} failed: {exc or type(exc).__name__}", device=device
-        )
+        detail = str(exc) or type(exc).__name__
+        return ConnectError(f"{device}: {action} failed: {detail}")
     if isinstance(exc, UaError) and "No matching endpoints" in str(exc):
         return SecurityRejectedError(
-            f"{action} failed: the server offers no endpoint with the requested "
-            f"security policy and mode ({exc})",
-            device=device,
+            f"{device}: {action} failed: the server offers no endpoint with the "
+            f"requested security policy and mode ({exc})",
+            reason="no matching endpoint",
         )
-    return ProtocolError(f"{action} failed: {type(exc).__name__}: {exc}", device=device)
+    if isinstance(exc, UaStructParsingError):
+        return DecodeError(f"{device}: {action} failed: unreadable answer ({exc})")
+    return ProtocolError(f"{device}: {action} failed: {type(exc).__name__}: {exc}")

@@ -9,7 +9,7 @@ import pytest
 from asyncua import ua
 from asyncua.ua.status_codes import StatusCodes
 
-from drivers.errors import ConfigurationError
+from drivers.errors import InvalidValueError, NotFoundError
 from drivers.opcua.codec import (
     decode_value,
     encode_value,
@@ -163,7 +163,7 @@ def test_opaque_identifiers_stay_byte_strings() -> None:
 
 
 def test_a_namespace_the_server_lacks_is_named() -> None:
-    with pytest.raises(ConfigurationError, match="urn:elsewhere"):
+    with pytest.raises(NotFoundError, match="urn:elsewhere"):
         node_id(parse_node_address("nsu=urn:elsewhere;s=X"), NAMESPACES)
 
 
@@ -201,7 +201,7 @@ def test_values_encode_to_the_points_type(
 def test_wrong_values_are_refused_before_writing(
     data_type: str, value: bool | int | float | str | None
 ) -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(InvalidValueError):
         encode_value(OpcUaDataType(data_type), value)
 
 

@@ -9,7 +9,12 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
-from drivers.errors import ConfigurationError, WriteRejected
+from drivers.errors import (
+    InvalidValueError,
+    NotFoundError,
+    NotWritableError,
+    ProtocolError,
+)
 from drivers.opcua.driver import Backoff, OpcUaDriver
 from simulators.opcua import PerimeterSimulator
 from simulators.opcua_site import perimeter_simulator_for
@@ -218,11 +223,11 @@ async def test_write_reaches_the_server_and_refusals_are_clear(
 
     assert simulator.value("relay") is True
     assert sample.quality is Quality.GOOD
-    with pytest.raises(ConfigurationError, match="not writable"):
+    with pytest.raises(NotWritableError, match="read-only"):
         await driver.write("z1_alarm", True)
-    with pytest.raises(ConfigurationError, match="cannot write"):
+    with pytest.raises(InvalidValueError, match="cannot write"):
         await driver.write("relay", "on")
-    with pytest.raises(ConfigurationError, match="no point"):
+    with pytest.raises(NotFoundError, match="no point"):
         await driver.write("nope", True)
     await driver.write("relay", False)
 
@@ -242,8 +247,9 @@ async def test_a_write_the_server_refuses_is_write_rejected(
     try:
         await sink.wait_health(lambda h: h.status is DeviceStatus.ONLINE)
         # asyncua answers a write to a read-only variable this way.
-        with pytest.raises(WriteRejected, match="refused: BadUserAccessDenied"):
+        with pytest.raises(ProtocolError, match="refused: BadUserAccessDenied") as got:
             await driver.write("z1_alarm", True)
+        assert got.value.reason == "BadUserAccessDenied"
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

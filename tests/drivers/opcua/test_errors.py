@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from asyncua.common.utils import ServiceError
 from asyncua.ua.status_codes import StatusCodes
-from asyncua.ua.uaerrors import UaError, UaStatusCodeError
+from asyncua.ua.uaerrors import UaError, UaStatusCodeError, UaStructParsingError
 
 from drivers.errors import (
     AuthenticationError,
-    ConnectionFailed,
-    DeviceTimeout,
+    ConnectError,
+    DecodeError,
     DriverError,
     ProtocolError,
+    RequestTimeout,
     SecurityRejectedError,
 )
 from drivers.opcua.errors import status_name, translate
@@ -42,11 +43,12 @@ from drivers.opcua.errors import status_name, translate
             SecurityRejectedError,
             "no endpoint",
         ),
-        (ServiceError(StatusCodes.BadTimeout), DeviceTimeout, "BadTimeout"),
-        (TimeoutError(), DeviceTimeout, "connect timed out"),
-        (ConnectionRefusedError(111, "refused"), ConnectionFailed, "refused"),
-        (ConnectionError("Connection is closed"), ConnectionFailed, "closed"),
-        (UaStatusCodeError(StatusCodes.BadSessionIdInvalid), ConnectionFailed, ""),
+        (ServiceError(StatusCodes.BadTimeout), RequestTimeout, "BadTimeout"),
+        (TimeoutError(), RequestTimeout, "connect timed out"),
+        (ConnectionRefusedError(111, "refused"), ConnectError, "refused"),
+        (ConnectionError("Connection is closed"), ConnectError, "closed"),
+        (UaStatusCodeError(StatusCodes.BadSessionIdInvalid), ConnectError, ""),
+        (UaStructParsingError("short"), DecodeError, "unreadable answer"),
         (
             UaStatusCodeError(StatusCodes.BadServiceUnsupported),
             ProtocolError,
@@ -59,13 +61,28 @@ def test_translate(exc: Exception, kind: type[DriverError], text: str) -> None:
     translated = translate(exc, device="PP-1", action="connect")
 
     assert type(translated) is kind
-    assert translated.device == "PP-1"
     assert str(translated).startswith("PP-1: connect")
     assert text in str(translated)
 
 
-def test_timeouts_are_connection_failures_too() -> None:
-    assert issubclass(DeviceTimeout, ConnectionFailed)
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (UaStatusCodeError(StatusCodes.BadUserAccessDenied), "BadUserAccessDenied"),
+        (ServiceError(StatusCodes.BadTooManySubscriptions), "BadTooManySubscriptions"),
+        (TimeoutError(), "timeout"),
+        (OSError("unreachable"), "connection failed"),
+    ],
+)
+def test_the_short_reason_is_the_status_name_where_there_is_one(
+    exc: Exception, reason: str
+) -> None:
+    assert translate(exc, device="PP-1", action="read").reason == reason
+
+
+def test_refused_credentials_and_security_are_connection_failures() -> None:
+    assert issubclass(AuthenticationError, ConnectError)
+    assert issubclass(SecurityRejectedError, ConnectError)
 
 
 def test_status_names_ignore_info_bits_and_name_unknown_codes() -> None:
