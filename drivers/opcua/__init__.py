@@ -14,11 +14,10 @@ The package is shaped like every protocol package:
 
 from drivers.opcua.client import MonitoredItem, OpcUaClient
 from drivers.opcua.codec import decode_value, encode_value, node_id, to_sample
-from drivers.opcua.driver import Backoff, OpcUaDriver, create_driver
+from drivers.opcua.driver import OpcUaDriver, create_driver
 from drivers.opcua.errors import status_name, translate
 
 __all__ = [
-    "Backoff",
     "MonitoredItem",
     "OpcUaClient",
     "OpcUaDriver",

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from asyncua import ua
 
+from drivers.backoff import Backoff
 from drivers.base import SampleSink
+from drivers.clock import Clock, SystemClock
 from drivers.errors import (
     ConfigurationError,
     ConnectError,
@@ -49,20 +50,6 @@ logger = logging.getLogger(__name__)
 _MISSING_NODE = frozenset(
     {"BadNodeIdUnknown", "BadNodeIdInvalid", "BadAttributeIdInvalid"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Delay before reconnect attempt ``n`` (0-based): ``initial_s * factor**n``,
-    capped at ``cap_s``. A session that stayed up ``stable_s`` resets the count."""
-
-    initial_s: float = 0.5
-    factor: float = 2.0
-    cap_s: float = 30.0
-    stable_s: float = 10.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.cap_s, self.initial_s * self.factor ** min(attempt, 64))
 
 
 class _Arrivals:
@@ -93,10 +80,11 @@ class OpcUaDriver:
     """Reads device ``device`` (an OPC UA server described by ``profile``) into
     ``sink`` while :meth:`run` runs.
 
-    ``clock`` gives epoch seconds for received times; ``sleep`` waits between
-    reconnects and polls (both replaceable in tests). ``base_dir`` is where
-    relative certificate paths start (the site file's folder); ``environ``
-    supplies passwords named in the endpoint's security.
+    Reconnects wait ``backoff`` (retry ``n`` counts failures since the last
+    session that stayed up ``stable_s`` seconds); ``draw`` picks its jitter.
+    ``clock`` stamps samples and paces reconnects and polls (a seam for tests).
+    ``base_dir`` is where relative certificate paths start (the site file's
+    folder); ``environ`` supplies passwords named in the endpoint's security.
     """
 
     def __init__(
@@ -108,8 +96,10 @@ class OpcUaDriver:
         base_dir: Path | None = None,
         environ: dict[str, str] | None = None,
         backoff: Backoff | None = None,
+        stable_s: float = 10.0,
+        draw: Callable[[], float] = random.random,
         keepalive_s: float = 1.0,
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
     ) -> None:
         if device.endpoint is None:
             raise ConfigurationError(f"device {device.id} has no endpoint")
@@ -119,8 +109,10 @@ class OpcUaDriver:
         self._base_dir = base_dir
         self._environ = environ
         self._backoff = backoff or Backoff()
+        self._stable_s = stable_s
+        self._draw = draw
         self._keepalive_s = keepalive_s
-        self._clock = clock
+        self._clock: Clock = clock or SystemClock()
         self._points = list(profile.points)
         self._client: OpcUaClient | None = None
         self._nodes: dict[str, ua.NodeId] = {}
@@ -128,7 +120,9 @@ class OpcUaDriver:
         self._pending: list[Sample] = []
         self._flush_scheduled = False
         self._down_reason: str | None = None
-        self._health = DeviceHealth(device.id, DeviceStatus.UNKNOWN, clock(), None, 0)
+        self._health = DeviceHealth(
+            device.id, DeviceStatus.UNKNOWN, self._clock.time(), None, 0
+        )
         self.sessions_opened = 0
         """How many sessions this driver has opened so far (for supervision)."""
 
@@ -155,7 +149,7 @@ class OpcUaDriver:
                 base_dir=self._base_dir,
                 environ=self._environ,
             )
-            started = time.monotonic()
+            started = self._clock.monotonic()
             try:
                 await client.connect()
             except DriverError as exc:
@@ -173,7 +167,7 @@ class OpcUaDriver:
                 self._client = None
                 self._generation += 1
                 await client.close()
-            if time.monotonic() - started >= self._backoff.stable_s:
+            if self._clock.monotonic() - started >= self._stable_s:
                 failures = 0
             failures += 1
             await self._pause(reason, detail, failures - 1)
@@ -185,7 +179,7 @@ class OpcUaDriver:
     async def _pause(self, reason: str, detail: str, attempt: int) -> None:
         """Mark the device offline (``reason`` is the short form for health and
         samples, ``detail`` the sentence for the log) and wait before retrying."""
-        delay = self._backoff.delay(attempt)
+        delay = self._backoff.delay(attempt, self._draw())
         # Health first: a consumer then reads the gap's bad samples as the
         # device being offline, not as every sensor failing at once.
         self._set_health(DeviceStatus.OFFLINE, reason, failed=True)
@@ -201,11 +195,11 @@ class OpcUaDriver:
                 detail,
                 delay,
             )
-        await asyncio.sleep(delay)
+        await self._clock.sleep(delay)
 
     def _went_down(self, reason: str) -> None:
         self._down_reason = reason
-        now = self._clock()
+        now = self._clock.time()
         self._emit(
             [bad_sample(self._device.id, p.name, now, reason) for p in self._points]
         )
@@ -249,7 +243,7 @@ class OpcUaDriver:
         """Map every point to a node id on this server; bad samples for those
         whose namespace the server lacks."""
         namespaces = await client.namespace_array()
-        now = self._clock()
+        now = self._clock.time()
         nodes: dict[str, ua.NodeId] = {}
         failing: list[Sample] = []
         for point in self._points:
@@ -287,7 +281,7 @@ class OpcUaDriver:
             point = handles.get(handle)
             if point is None or generation != self._generation:
                 return
-            received = self._clock()
+            received = self._clock.time()
             self._emit(
                 [
                     to_sample(
@@ -326,7 +320,9 @@ class OpcUaDriver:
                 point = handles[handle]
                 if status in _MISSING_NODE:
                     missing.append(
-                        bad_sample(self._device.id, point.name, self._clock(), status)
+                        bad_sample(
+                            self._device.id, point.name, self._clock.time(), status
+                        )
                     )
                 else:
                     polled.append(point)
@@ -354,13 +350,13 @@ class OpcUaDriver:
     ) -> None:
         nodes = [self._nodes[p.name] for p in points]
         while True:
-            started = time.monotonic()
+            started = self._clock.monotonic()
             try:
                 values = await client.read(nodes)
             except DriverError as exc:
                 client.mark_lost(f"poll failed: {exc}")
                 return
-            received = self._clock()
+            received = self._clock.time()
             self._emit(
                 [
                     to_sample(self._device.id, p.name, p.data_type, value, received)
@@ -370,7 +366,8 @@ class OpcUaDriver:
             self._flush()
             for point in points:
                 arrivals.saw(point.name)
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+            elapsed = self._clock.monotonic() - started
+            await self._clock.sleep(max(0.0, interval - elapsed))
 
     # -- samples and health ------------------------------------------------------
 
@@ -395,7 +392,7 @@ class OpcUaDriver:
         self, status: DeviceStatus, reason: str | None, *, failed: bool = False
     ) -> None:
         old = self._health
-        now = self._clock()
+        now = self._clock.time()
         last_good = old.last_good if failed else now
         failures = old.consecutive_failures + 1 if failed else 0
         self._health = DeviceHealth(

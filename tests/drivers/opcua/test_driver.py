@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
+from drivers.backoff import Backoff
 from drivers.errors import (
     InvalidValueError,
     NotFoundError,
     NotWritableError,
     ProtocolError,
 )
-from drivers.opcua.driver import Backoff, OpcUaDriver
+from drivers.opcua.driver import OpcUaDriver
 from simulators.opcua import PerimeterSimulator
 from simulators.opcua_site import perimeter_simulator_for
 from tests.perimeter_support import (
@@ -67,7 +68,7 @@ async def running(
         device_at(SITE, "PP-1", simulator.port),
         PROFILE,
         sink,
-        backoff=Backoff(initial_s=0.1, cap_s=0.5),
+        backoff=Backoff(base_s=0.1, cap_s=0.5),
         keepalive_s=0.5,
     )
     task = asyncio.create_task(driver.run())

@@ -8,7 +8,8 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from drivers.opcua.driver import Backoff, OpcUaDriver
+from drivers.backoff import Backoff
+from drivers.opcua.driver import OpcUaDriver
 from simulators.opcua_site import perimeter_simulator_for
 from tests.perimeter_support import device_at, perimeter_profile, perimeter_site
 from topology.loader import LoadedSite
@@ -38,7 +39,7 @@ async def test_a_cut_fence_breaches_the_zone_and_a_reboot_recovers() -> None:
             device_at(SITE, "PP-1", simulator.port),
             PROFILE,
             twin,
-            backoff=Backoff(initial_s=0.1, cap_s=0.3),
+            backoff=Backoff(base_s=0.1, cap_s=0.3),
             keepalive_s=0.5,
         )
         task = asyncio.create_task(driver.run())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from drivers.opcua.driver import Backoff, OpcUaDriver
+from drivers.backoff import Backoff
+from drivers.opcua.driver import OpcUaDriver
 from simulators.opcua_site import perimeter_simulator_for
 from tests.perimeter_support import (
     URI,
@@ -30,7 +31,7 @@ async def test_nodes_are_found_again_when_the_namespaces_are_reordered() -> None
             device_at(SITE, "PP-1", port),
             PROFILE,
             sink,
-            backoff=Backoff(initial_s=0.1, cap_s=0.3),
+            backoff=Backoff(base_s=0.1, cap_s=0.3),
             keepalive_s=0.5,
         )
         task = asyncio.create_task(driver.run())

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from drivers.opcua.driver import Backoff, OpcUaDriver
+from drivers.backoff import Backoff
+from drivers.opcua.driver import OpcUaDriver
 from simulators.opcua import PerimeterSimulator
 from simulators.opcua_site import perimeter_simulator_for
 from tests.perimeter_support import (
@@ -41,7 +42,7 @@ async def test_restart_resumes_data_with_the_gap_marked_bad(
         device_at(SITE, "PP-1", simulator.port),
         PROFILE,
         sink,
-        backoff=Backoff(initial_s=0.1, factor=2.0, cap_s=0.4),
+        backoff=Backoff(base_s=0.1, cap_s=0.4),
         keepalive_s=0.5,
     )
     task = asyncio.create_task(driver.run())
@@ -91,7 +92,7 @@ async def test_a_server_down_at_start_is_retried_until_it_comes_up(
         device_at(SITE, "PP-1", simulator.port),
         PROFILE,
         sink,
-        backoff=Backoff(initial_s=0.05, factor=2.0, cap_s=0.2),
+        backoff=Backoff(base_s=0.05, cap_s=0.2),
     )
     task = asyncio.create_task(driver.run())
     try:

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from drivers.backoff import Backoff
 from drivers.errors import (
     AuthenticationError,
     ConfigurationError,
     SecurityRejectedError,
 )
 from drivers.opcua.client import OpcUaClient
-from drivers.opcua.driver import Backoff, OpcUaDriver
+from drivers.opcua.driver import OpcUaDriver
 from simulators.certificates import CertificateFiles, make_self_signed
 from simulators.opcua import PerimeterSimulator, SimulatorSecurity
 from simulators.opcua_site import perimeter_simulator_for
@@ -160,7 +161,7 @@ async def test_the_driver_reports_a_refused_password_as_the_offline_reason(
         sink,
         base_dir=certificates["folder"],
         environ={"PIDS_PASSWORD": "guess"},
-        backoff=Backoff(initial_s=0.05, cap_s=0.1),
+        backoff=Backoff(base_s=0.05, cap_s=0.1),
     )
     task = asyncio.create_task(driver.run())
     try:
