@@ -187,7 +187,8 @@ class PerimeterSimulator:
 
     @property
     def url(self) -> str:
-        return f"opc.tcp://{self._host}:{self._port}{self._path}"
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"opc.tcp://{host}:{self._port}{self._path}"
 
     @property
     def running(self) -> bool:
@@ -269,7 +270,7 @@ class PerimeterSimulator:
             users = _Users(self._security.username, self._security.password)
         server = Server(user_manager=users)
         await server.init()
-        server.set_endpoint(f"opc.tcp://{self._host}:{self._port}{self._path}")
+        server.set_endpoint(self.url)
         server.set_server_name(f"Perimeter processor {self.device_id}")
         application_uri = f"urn:warden:simulator:{self.device_id}"
         await server.set_application_uri(application_uri)
@@ -313,11 +314,10 @@ class PerimeterSimulator:
             server.set_certificate_validator(validate)
 
     async def _populate(self, server: Server, indexes: Mapping[str, int]) -> None:
+        own = indexes[(self.profile.namespace_uris or self._namespaces)[0]]
         root = await server.nodes.objects.add_folder(
-            _node_id(
-                IdentifierKind.STRING, self.device_id, indexes[self._namespaces[0]]
-            ),
-            ua.QualifiedName(self.device_id, indexes[self._namespaces[0]]),
+            _node_id(IdentifierKind.STRING, self.device_id, own),
+            ua.QualifiedName(self.device_id, own),
         )
         folders: dict[tuple[str, int], Node] = {}
         counts: dict[str, int] = {}

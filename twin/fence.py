@@ -13,7 +13,7 @@ Status, checked in this order:
 5. ``unknown``: no usable alarm value yet.
 6. ``normal``: otherwise.
 
-Uncertain samples count as values. Alarms: ``intrusion`` while the alarm input
+Uncertain samples count as values. Alarms: ``fence_intrusion`` while the alarm input
 is true and ``tamper`` while the tamper input is true; an offline segment keeps
 the alarms it had, since nobody can tell whether they ended.
 
@@ -44,7 +44,9 @@ class SegmentStatus(StrEnum):
 
 
 class SegmentAlarm(StrEnum):
-    INTRUSION = "intrusion"
+    """Alarms of a segment, named like the twin's alarm types."""
+
+    INTRUSION = "fence_intrusion"
     TAMPER = "tamper"
 
 

@@ -205,3 +205,25 @@ def _as_bool(value: object) -> bool | None:
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     return None
+
+
+def segment_alarm_cause(alarm: SegmentAlarm, record: SegmentRecord) -> list[str]:
+    """The cause chain of a segment alarm: the input behind it, the signal level
+    and who can look."""
+    model = record.model
+    where = f"segment {record.id} ({model.fence.value} fence, zone {model.zone})"
+    if alarm is SegmentAlarm.INTRUSION:
+        chain = [
+            f"fence intrusion on {where}",
+            f"alarm input {record.bound.get('alarm', '?')} reported an intrusion",
+        ]
+        if record.signal is not None and record.signal.value is not None:
+            chain.append(f"signal level {record.signal.value} %")
+    else:
+        chain = [
+            f"tamper on {where}",
+            f"tamper input {record.bound.get('tamper', '?')} is active",
+        ]
+    cameras = ", ".join(model.cameras) or "none"
+    chain.append(f"cameras covering it: {cameras}")
+    return chain

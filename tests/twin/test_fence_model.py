@@ -117,8 +117,16 @@ def test_an_intrusion_alarms_the_segment_and_breaches_the_zone() -> None:
     assert (raised.node, raised.node_kind, raised.new) == (
         "OF-2",
         "fence_segment",
-        "intrusion",
+        "fence_intrusion",
     )
+    alarm = raised.detail["alarm"]
+    assert isinstance(alarm, dict)
+    assert alarm["severity"] == "critical"
+    assert alarm["cause"][:2] == [
+        "fence intrusion on segment OF-2 (outer fence, zone perimeter)",
+        "alarm input PP-1/z2_alarm reported an intrusion",
+    ]
+    assert [a.node for a in rig.twin.alarms.listed()] == ["OF-2"]
     assert raised.detail["cameras"] == ["CAM-2"]
     assert raised.detail["neighbours"] == ["OF-1", "OF-3"]
     assert raised.detail["neighbour_cameras"] == ["CAM-1", "CAM-3"]
@@ -139,7 +147,7 @@ def test_clearing_the_alarm_clears_the_breach() -> None:
 
     assert rig.status("perimeter") == "secure"
     assert [(e.type, e.node, e.old) for e in events if e.type != "state_changed"] == [
-        (EventType.ALARM_CLEARED, "OF-2", "intrusion")
+        (EventType.ALARM_CLEARED, "OF-2", "fence_intrusion")
     ]
 
 

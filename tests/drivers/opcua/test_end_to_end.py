@@ -64,7 +64,7 @@ async def test_a_cut_fence_breaches_the_zone_and_a_reboot_recovers() -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    assert (alarm.node, alarm.new) == ("OF-03", "intrusion")
+    assert (alarm.node, alarm.new) == ("OF-03", "fence_intrusion")
     assert alarm.detail["cameras"] == ["CAM-1"]
     assert alarm.detail["neighbours"] == ["OF-02", "OF-04"]
     assert alarm.detail["neighbour_cameras"] == ["CAM-2"]
