@@ -21,7 +21,8 @@ def perimeter_profile(
     segments: int = 4, *, uri: str = URI, extra: Sequence[dict[str, Any]] = ()
 ) -> OpcUaProfile:
     """A processor with ``segments`` channels (alarm, tamper, fault, signal),
-    a heartbeat, a health flag and a writable relay output."""
+    a heartbeat (sampled apart, so a session has two subscriptions), a health
+    flag and a writable relay output."""
     points: list[dict[str, Any]] = []
     for number in range(1, segments + 1):
         zone = f"Zone{number:02d}"
@@ -38,7 +39,7 @@ def perimeter_profile(
         ]
     points += [
         {"name": "heartbeat", "node": f"nsu={uri};s=Processor.Heartbeat"}
-        | {"data_type": "uint32"},
+        | {"data_type": "uint32", "sampling_interval_s": 0.5},
         {"name": "health", "node": f"nsu={uri};s=Processor.Healthy"},
         {"name": "relay", "node": f"nsu={uri};s=Outputs.Relay1", "writable": True},
         *extra,

@@ -23,6 +23,7 @@ from typing import Any
 
 from asyncua import ua
 from asyncua.client.client import Client
+from asyncua.common.subscription import Subscription
 from asyncua.crypto.security_policies import SecurityPolicyBasic256Sha256
 from asyncua.ua.attribute_ids import AttributeIds
 
@@ -49,6 +50,14 @@ class MonitoredItem:
     node: ua.NodeId
     sampling_interval_s: float
     queue_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSubscription:
+    """A subscription created on the session (``inner`` is asyncua's)."""
+
+    inner: Subscription
+    publishing_interval_s: float
 
 
 class _Handler:
@@ -276,37 +285,51 @@ class OpcUaClient:
                 reason=reason,
             )
 
-    async def subscribe(
-        self,
-        items: Sequence[MonitoredItem],
-        publishing_interval_s: float,
-        on_data: DataCallback,
-    ) -> dict[int, str]:
-        """Create one subscription publishing every ``publishing_interval_s`` and
-        monitor ``items`` in it; changes go to ``on_data``.
+    async def create_subscription(
+        self, publishing_interval_s: float, on_data: DataCallback
+    ) -> OpenSubscription:
+        """Create a subscription publishing every ``publishing_interval_s``; the
+        changes of the items later monitored in it go to ``on_data``.
 
-        Returns the items the server refused, as ``{handle: status name}``; the
-        caller reads those instead. Raises a :class:`DriverError` if the server
-        refuses the subscription itself (a ``ProtocolError`` whose reason is the
-        status, e.g. ``BadTooManySubscriptions`` or ``BadServiceUnsupported``).
+        Create every subscription of a session before monitoring items in any:
+        asyncua registers a subscription only once the server's answer is read,
+        and a publish for it racing that answer would be dropped.
+
+        Raises a :class:`DriverError` if the server refuses (a ``ProtocolError``
+        whose reason is the status, e.g. ``BadTooManySubscriptions`` from a
+        server without subscriptions).
         """
         client = self._session()
         handler = _Handler(on_data, self.mark_lost)
-        refused: dict[int, str] = {}
         try:
             subscription = await client.create_subscription(
                 publishing_interval_s * 1000.0, handler
             )
+        except Exception as exc:
+            raise translate(exc, device=self.device, action="subscribe") from exc
+        return OpenSubscription(subscription, publishing_interval_s)
+
+    async def monitor(
+        self, subscription: OpenSubscription, items: Sequence[MonitoredItem]
+    ) -> dict[int, str]:
+        """Monitor ``items`` in ``subscription``.
+
+        Returns the items the server refused, as ``{handle: status name}``; the
+        caller reads those instead. Raises a :class:`DriverError` if the request
+        fails as a whole.
+        """
+        refused: dict[int, str] = {}
+        try:
             for start in range(0, len(items), _BATCH):
                 batch = items[start : start + _BATCH]
-                results = await subscription.create_monitored_items(
+                results = await subscription.inner.create_monitored_items(
                     [_monitored_item_request(item) for item in batch]
                 )
                 for item, result in zip(batch, results, strict=True):
                     if isinstance(result, ua.StatusCode):
                         refused[item.handle] = status_name(result.value)
         except Exception as exc:
-            raise translate(exc, device=self.device, action="subscribe") from exc
+            raise translate(exc, device=self.device, action="monitor") from exc
         return refused
 
 

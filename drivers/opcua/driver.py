@@ -36,7 +36,7 @@ from drivers.errors import (
     NotWritableError,
     RequestTimeout,
 )
-from drivers.opcua.client import MonitoredItem, OpcUaClient
+from drivers.opcua.client import MonitoredItem, OpcUaClient, OpenSubscription
 from drivers.opcua.codec import bad_sample, encode_value, node_id, to_sample
 from topology.loader import LoadedSite
 from topology.profile_opcua import Acquisition, OpcUaPoint, OpcUaProfile
@@ -295,21 +295,42 @@ class OpcUaDriver:
             )
             arrivals.saw(point.name)
 
-        missing: list[Sample] = []
+        # Every subscription first, then the items: see create_subscription.
+        opened: list[tuple[OpenSubscription, list[tuple[int, OpcUaPoint]]]] = []
         for interval, members in groups.items():
-            items = [
-                MonitoredItem(
-                    handle, nodes[p.name], interval, self._profile.queue_size_of(p)
-                )
-                for handle, p in members
-            ]
             try:
-                refused = await client.subscribe(items, interval, on_data)
+                subscription = await client.create_subscription(interval, on_data)
             except (ConnectError, RequestTimeout):
                 raise
             except DriverError as exc:
                 logger.info(
                     "%s: cannot subscribe (%s); polling %d points instead",
+                    self._device.id,
+                    exc,
+                    len(members),
+                )
+                polled.extend(p for _, p in members)
+                continue
+            opened.append((subscription, members))
+
+        missing: list[Sample] = []
+        for subscription, members in opened:
+            items = [
+                MonitoredItem(
+                    handle,
+                    nodes[p.name],
+                    subscription.publishing_interval_s,
+                    self._profile.queue_size_of(p),
+                )
+                for handle, p in members
+            ]
+            try:
+                refused = await client.monitor(subscription, items)
+            except (ConnectError, RequestTimeout):
+                raise
+            except DriverError as exc:
+                logger.info(
+                    "%s: cannot monitor (%s); polling %d points instead",
                     self._device.id,
                     exc,
                     len(members),

@@ -27,7 +27,7 @@ from tests.perimeter_support import (
     perimeter_site,
 )
 from topology.profile_opcua import OpcUaProfile
-from topology.sample import DeviceStatus, Quality
+from topology.sample import DeviceHealth, DeviceStatus, Quality
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -94,6 +94,32 @@ async def test_initial_values_arrive_good_with_source_times(
     assert state.value == 0  # ServerState.Running
     assert abs(alarm.source_time - alarm.received_time) < 60
     assert alarm.source_time > datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+
+
+async def test_every_subscription_delivers_its_first_values_before_online(
+    simulator: PerimeterSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    sink = RecordingSink()
+    health_at: list[int] = []
+    publish_health = sink.publish_health
+
+    def note_health(health: DeviceHealth) -> None:
+        health_at.append(len(sink.samples))
+        publish_health(health)
+
+    sink.publish_health = note_health  # type: ignore[method-assign]
+    driver = OpcUaDriver(device_at(SITE, "PP-1", simulator.port), PROFILE, sink)
+    task = asyncio.create_task(driver.run())
+    try:
+        await sink.wait_health(lambda h: h.status is DeviceStatus.ONLINE)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    before_online = {s.point for s in sink.samples[: health_at[0]]}
+    subscribed = {p.name for p in PROFILE.points if p.acquisition == "subscribe"}
+    assert subscribed <= before_online
+    assert "unknown subscription" not in caplog.text
 
 
 async def test_cutting_a_segment_raises_its_alarm_sample(
