@@ -9,9 +9,8 @@ point reports the processor itself. The world acts on it through
 :meth:`set_value` (any value with any status code and source time) and
 :meth:`stop`/:meth:`start` (a reboot: every session is dropped; the port stays).
 
-Values are encoded here from the profile's data types, independently of the
-driver's codec. Variables are placed in folders of at most 100, because asyncua
-adds a child in time linear in its siblings.
+Values are encoded from the profile's data types independently of the driver's
+codec; :mod:`simulators.opcua_server` builds the server itself.
 """
 
 from __future__ import annotations
@@ -20,50 +19,29 @@ import asyncio
 import logging
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from asyncua import ua
-from asyncua.common.node import Node
-from asyncua.common.utils import ServiceError
-from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.server.server import Server
-from asyncua.server.user_managers import UserManager
 from asyncua.ua.status_codes import StatusCodes
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from simulators.certificates import make_self_signed
-from topology.profile_opcua import (
-    IdentifierKind,
-    OpcUaDataType,
-    OpcUaPoint,
-    OpcUaProfile,
+from simulators.opcua_server import (
+    SIGNAL_BASELINE,
+    VARIANT_OF,
+    SimulatorSecurity,
+    build_server,
 )
+from topology.profile_opcua import OpcUaPoint, OpcUaProfile
 
 logger = logging.getLogger(__name__)
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-_FOLDER_SIZE = 100
-SIGNAL_BASELINE = 8.0
-"""Signal level (percent) of a quiet fence."""
 SIGNAL_CLIMB = 72.0
 SIGNAL_CUT = 100.0
-
-_VARIANT_OF: dict[OpcUaDataType, ua.VariantType] = {
-    OpcUaDataType.BOOL: ua.VariantType.Boolean,
-    OpcUaDataType.INT16: ua.VariantType.Int16,
-    OpcUaDataType.UINT16: ua.VariantType.UInt16,
-    OpcUaDataType.INT32: ua.VariantType.Int32,
-    OpcUaDataType.UINT32: ua.VariantType.UInt32,
-    OpcUaDataType.INT64: ua.VariantType.Int64,
-    OpcUaDataType.UINT64: ua.VariantType.UInt64,
-    OpcUaDataType.FLOAT32: ua.VariantType.Float,
-    OpcUaDataType.FLOAT64: ua.VariantType.Double,
-    OpcUaDataType.STRING: ua.VariantType.String,
-}
 
 
 class _Now:
@@ -83,24 +61,6 @@ class SegmentPoints:
     signal: str | None = None
 
 
-@dataclass(frozen=True)
-class SimulatorSecurity:
-    """Require Basic256Sha256 with SignAndEncrypt (and Sign when ``allow_sign``)
-    and this user name and password; anonymous login is refused.
-
-    Without ``certificate``/``private_key`` a self-signed server certificate is
-    made at start. With ``trusted_clients`` only those client certificates (DER
-    or PEM files) are accepted; without, any.
-    """
-
-    username: str
-    password: str
-    certificate: Path | None = None
-    private_key: Path | None = None
-    trusted_clients: Sequence[Path] | None = None
-    allow_sign: bool = False
-
-
 @dataclass
 class _Variable:
     point: OpcUaPoint
@@ -108,23 +68,6 @@ class _Variable:
     value: Any = None
     status: str = "Good"
     source_time: datetime | _Now | None = field(default=NOW)
-
-
-class _Users(UserManager):
-    def __init__(self, username: str, password: str) -> None:
-        self._username = username
-        self._password = password
-
-    def get_user(
-        self,
-        iserver: Any,
-        username: str | None = None,
-        password: str | None = None,
-        certificate: Any = None,
-    ) -> User | None:
-        if username == self._username and password == self._password:
-            return User(role=UserRole.User, name=username)
-        return None
 
 
 class PerimeterSimulator:
@@ -265,92 +208,33 @@ class PerimeterSimulator:
             await session.close_session(True)
 
     async def _build(self) -> Server:
-        users = None
-        if self._security is not None:
-            users = _Users(self._security.username, self._security.password)
-        server = Server(user_manager=users)
-        await server.init()
-        server.set_endpoint(self.url)
-        server.set_server_name(f"Perimeter processor {self.device_id}")
-        application_uri = f"urn:warden:simulator:{self.device_id}"
-        await server.set_application_uri(application_uri)
-        if not self._subscriptions:
-            server.iserver.max_subscriptions = 0
-        await self._secure(server, application_uri)
-
-        indexes = {
-            uri: await server.register_namespace(uri) for uri in self._namespaces
-        }
-        await self._populate(server, indexes)
-        return server
-
-    async def _secure(self, server: Server, application_uri: str) -> None:
         security = self._security
-        if security is None:
-            server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
-            server.set_identity_tokens([ua.AnonymousIdentityToken])
-            return
-        policies = [ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt]
-        if security.allow_sign:
-            policies.append(ua.SecurityPolicyType.Basic256Sha256_Sign)
-        server.set_security_policy(policies)
-        server.set_identity_tokens([ua.UserNameIdentityToken])
-        certificate, key = security.certificate, security.private_key
-        if certificate is None or key is None:
+        application_uri = f"urn:warden:simulator:{self.device_id}"
+        if security is not None and (
+            security.certificate is None or security.private_key is None
+        ):
             self._scratch = tempfile.TemporaryDirectory(prefix="warden-sim-")
             files = make_self_signed(
                 Path(self._scratch.name), "server", application_uri, server=True
             )
-            certificate, key = files.certificate, files.private_key
-        await server.load_certificate(str(certificate))
-        await server.load_private_key(str(key))
-        if security.trusted_clients is not None:
-            trusted = {_der(path) for path in security.trusted_clients}
-
-            async def validate(certificate: x509.Certificate, _app: Any) -> None:
-                if certificate.public_bytes(serialization.Encoding.DER) not in trusted:
-                    raise ServiceError(StatusCodes.BadCertificateUntrusted)
-
-            server.set_certificate_validator(validate)
-
-    async def _populate(self, server: Server, indexes: Mapping[str, int]) -> None:
-        own = indexes[(self.profile.namespace_uris or self._namespaces)[0]]
-        root = await server.nodes.objects.add_folder(
-            _node_id(IdentifierKind.STRING, self.device_id, own),
-            ua.QualifiedName(self.device_id, own),
-        )
-        folders: dict[tuple[str, int], Node] = {}
-        counts: dict[str, int] = {}
-        roles = self._roles()
-        for point in self.profile.points:
-            address = point.address
-            index = indexes[address.namespace_uri] if address.namespace_uri else 0
-            node_id = _node_id(address.kind, address.identifier, index)
-            if index == 0:
-                # Namespace 0 is the standard's: the server already has the node.
-                self._variables[point.name] = _Variable(point, node_id)
-                continue
-            group = _group_of(address.identifier)
-            position = counts.get(group, 0)
-            counts[group] = position + 1
-            key = (group, position // _FOLDER_SIZE)
-            folder = folders.get(key)
-            if folder is None:
-                label = group if key[1] == 0 else f"{group}_{key[1]}"
-                folder = await root.add_folder(
-                    _node_id(IdentifierKind.STRING, f"{self.device_id}/{label}", index),
-                    ua.QualifiedName(label, index),
-                )
-                folders[key] = folder
-            initial = _initial_value(point, roles.get(point.name))
-            variable = await folder.add_variable(
-                node_id,
-                ua.QualifiedName(point.name, index),
-                ua.Variant(initial, _VARIANT_OF[point.data_type]),
+            security = replace(
+                security, certificate=files.certificate, private_key=files.private_key
             )
-            if point.writable:
-                await variable.set_writable()
-            self._variables[point.name] = _Variable(point, node_id, initial)
+        server, nodes, initial = await build_server(
+            self.device_id,
+            self.profile,
+            self._roles(),
+            url=self.url,
+            application_uri=application_uri,
+            namespaces=self._namespaces,
+            security=security,
+            subscriptions=self._subscriptions,
+        )
+        self._variables = {
+            point.name: _Variable(point, nodes[point.name], initial.get(point.name))
+            for point in self.profile.points
+        }
+        return server
 
     def _roles(self) -> dict[str, str]:
         roles: dict[str, str] = {}
@@ -394,7 +278,7 @@ class PerimeterSimulator:
         if code.is_bad():
             variant = ua.Variant()
         else:
-            variant = ua.Variant(value, _VARIANT_OF[variable.point.data_type])
+            variant = ua.Variant(value, VARIANT_OF[variable.point.data_type])
         variable.value, variable.status, variable.source_time = value, status, stamp
         assert self._server is not None
         await self._server.write_attribute_value(
@@ -458,46 +342,3 @@ class PerimeterSimulator:
         if names.signal is not None:
             await self.set_value(names.signal, signal)
         await self.set_value(names.alarm, True)
-
-
-def _der(path: Path) -> bytes:
-    data = path.read_bytes()
-    if data.startswith(b"-----BEGIN"):
-        return x509.load_pem_x509_certificate(data).public_bytes(
-            serialization.Encoding.DER
-        )
-    return data
-
-
-def _node_id(kind: IdentifierKind, identifier: object, index: int) -> ua.NodeId:
-    types = {
-        IdentifierKind.NUMERIC: ua.NodeIdType.Numeric,
-        IdentifierKind.STRING: ua.NodeIdType.String,
-        IdentifierKind.GUID: ua.NodeIdType.Guid,
-        IdentifierKind.OPAQUE: ua.NodeIdType.ByteString,
-    }
-    value: Any = identifier
-    return ua.NodeId(value, ua.Int16(index), types[kind])
-
-
-def _group_of(identifier: object) -> str:
-    """Folder for a node: the part of a dotted string id before its last dot."""
-    if isinstance(identifier, str) and "." in identifier:
-        return identifier.rsplit(".", 1)[0]
-    return "Points"
-
-
-def _initial_value(point: OpcUaPoint, role: str | None) -> Any:
-    data_type = point.data_type
-    if role == "signal" and (data_type.is_float or data_type.is_integer):
-        return float(SIGNAL_BASELINE) if data_type.is_float else int(SIGNAL_BASELINE)
-    if role == "health":
-        if data_type is OpcUaDataType.STRING:
-            return "ok"
-        if data_type is OpcUaDataType.BOOL:
-            return True
-    if data_type is OpcUaDataType.BOOL:
-        return False
-    if data_type is OpcUaDataType.STRING:
-        return ""
-    return 0.0 if data_type.is_float else 0

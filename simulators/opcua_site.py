@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from simulators.opcua import PerimeterSimulator, SegmentPoints, SimulatorSecurity
+from simulators.opcua import PerimeterSimulator, SegmentPoints
+from simulators.opcua_server import SimulatorSecurity
 from topology.profile_opcua import OpcUaProfile
 from topology.site import Protocol, SiteFile
 from topology.site_opcua import SecurityMode, SecurityPolicy, parse_opcua_url

@@ -82,7 +82,8 @@ class OpcUaClient:
 
     ``timeout_s`` bounds each request; connecting may take a few requests and is
     bounded by ``connect_timeout_s``. ``keepalive_s`` is how often the server's
-    state is probed to notice a server that stopped answering. Relative
+    state is probed to notice a server that stopped answering (never more often
+    than ``timeout_s``, which is how long a probe may take). Relative
     certificate paths are taken from ``base_dir``. ``environ`` supplies the
     password named by ``password_env`` (defaults to the process environment).
     """
@@ -103,7 +104,9 @@ class OpcUaClient:
         self._endpoint = endpoint
         self._timeout_s = timeout_s
         self._connect_timeout_s = connect_timeout_s or max(5 * timeout_s, 5.0)
-        self._keepalive_s = keepalive_s
+        # asyncua waits for each probe as long as the interval between probes;
+        # a busy server must get at least the request timeout to answer.
+        self._keepalive_s = max(keepalive_s, timeout_s)
         self._base_dir = base_dir or Path.cwd()
         self._environ = environ if environ is not None else dict(os.environ)
         self._client: Client | None = None
@@ -217,7 +220,7 @@ class OpcUaClient:
             await asyncio.sleep(0)
 
     async def _on_connection_lost(self, exc: Exception) -> None:
-        self.mark_lost(f"connection lost: {exc or type(exc).__name__}")
+        self.mark_lost(f"connection lost: {str(exc) or type(exc).__name__}")
 
     def mark_lost(self, reason: str) -> None:
         """Declare the session lost (the first reason given is kept)."""

@@ -20,10 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-
-from asyncua import ua
 
 from drivers.backoff import Backoff
 from drivers.base import SampleSink
@@ -34,46 +32,16 @@ from drivers.errors import (
     DriverError,
     NotFoundError,
     NotWritableError,
-    RequestTimeout,
 )
-from drivers.opcua.client import MonitoredItem, OpcUaClient, OpenSubscription
-from drivers.opcua.codec import bad_sample, encode_value, node_id, to_sample
+from drivers.opcua.client import OpcUaClient
+from drivers.opcua.codec import bad_sample, encode_value
+from drivers.opcua.session import SessionReader
 from topology.loader import LoadedSite
-from topology.profile_opcua import Acquisition, OpcUaPoint, OpcUaProfile
+from topology.profile_opcua import OpcUaProfile
 from topology.sample import DeviceHealth, DeviceStatus, Sample, Value
 from topology.site import Device, Endpoint
 
 logger = logging.getLogger(__name__)
-
-# Status names that mean the node itself is missing: reading it will not work
-# either, so such points are reported bad rather than polled.
-_MISSING_NODE = frozenset(
-    {"BadNodeIdUnknown", "BadNodeIdInvalid", "BadAttributeIdInvalid"}
-)
-
-
-class _Arrivals:
-    """Which points have sent a value since the session opened; ``done`` is set
-    once every expected point has."""
-
-    def __init__(self) -> None:
-        self._seen: set[str] = set()
-        self._missing: set[str] | None = None
-        self.done = asyncio.Event()
-
-    def saw(self, point: str) -> None:
-        if self._missing is None:
-            self._seen.add(point)
-        elif self._missing:
-            self._missing.discard(point)
-            if not self._missing:
-                self.done.set()
-
-    def expect(self, points: set[str]) -> None:
-        self._missing = points - self._seen
-        self._seen.clear()
-        if not self._missing:
-            self.done.set()
 
 
 class OpcUaDriver:
@@ -115,8 +83,7 @@ class OpcUaDriver:
         self._clock: Clock = clock or SystemClock()
         self._points = list(profile.points)
         self._client: OpcUaClient | None = None
-        self._nodes: dict[str, ua.NodeId] = {}
-        self._generation = 0
+        self._reader: SessionReader | None = None
         self._pending: list[Sample] = []
         self._flush_scheduled = False
         self._down_reason: str | None = None
@@ -164,8 +131,6 @@ class OpcUaDriver:
             except DriverError as exc:
                 reason, detail = exc.reason, str(exc)
             finally:
-                self._client = None
-                self._generation += 1
                 await client.close()
             if self._clock.monotonic() - started >= self._stable_s:
                 failures = 0
@@ -207,147 +172,29 @@ class OpcUaDriver:
 
     async def _serve(self, client: OpcUaClient) -> str:
         """Resolve, subscribe and poll on one session; return why it ended."""
-        failing = await self._resolve(client)
+        reader = SessionReader(
+            self._device.id, self._profile, client, self._clock, self._emit
+        )
+        self._reader = reader
         self._client = client
-        arrivals = _Arrivals()
-        polled, missing = await self._subscribe(client, arrivals)
-        failing.extend(missing)
-        expected = {p.name for p in self._points} - {s.point for s in failing}
-        arrivals.expect(expected)
-
-        polls: dict[float, list[OpcUaPoint]] = {}
-        for point in polled:
-            interval = self._profile.sampling_interval_of(point)
-            polls.setdefault(interval, []).append(point)
-        async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(self._poll(client, interval, points, arrivals))
-                for interval, points in polls.items()
-            ]
-            # Report the device up only once fresh values are out, so nobody
-            # sees it online with the outage's bad samples still standing.
-            try:
-                async with asyncio.timeout(self._device.timeout_s):
-                    await arrivals.done.wait()
-            except TimeoutError:
-                logger.debug("%s: not every point sent a first value", self.device_id)
-            self._emit(failing)
-            self._flush()
-            self._came_up(degraded=bool(failing), polled=len(polled))
-            reason = await client.wait_lost()
-            for task in tasks:
-                task.cancel()
+        try:
+            failing = await reader.start()
+            async with asyncio.TaskGroup() as group:
+                polling = group.create_task(reader.poll())
+                # Report the device up only once fresh values are out, so nobody
+                # sees it online with the outage's bad samples still standing.
+                if not await reader.first_values(self._device.timeout_s):
+                    logger.debug("%s: some points sent no first value", self.device_id)
+                self._emit(failing)
+                self._flush()
+                self._came_up(degraded=bool(failing), polled=len(reader.polled))
+                reason = await client.wait_lost()
+                polling.cancel()
+        finally:
+            reader.active = False
+            self._reader = None
+            self._client = None
         return reason
-
-    async def _resolve(self, client: OpcUaClient) -> list[Sample]:
-        """Map every point to a node id on this server; bad samples for those
-        whose namespace the server lacks."""
-        namespaces = await client.namespace_array()
-        now = self._clock.time()
-        nodes: dict[str, ua.NodeId] = {}
-        failing: list[Sample] = []
-        for point in self._points:
-            try:
-                nodes[point.name] = node_id(point.address, namespaces)
-            except NotFoundError as exc:
-                failing.append(bad_sample(self._device.id, point.name, now, exc.reason))
-        self._nodes = nodes
-        return failing
-
-    async def _subscribe(
-        self, client: OpcUaClient, arrivals: _Arrivals
-    ) -> tuple[list[OpcUaPoint], list[Sample]]:
-        """Monitor the subscribe points, one subscription per sampling interval.
-
-        Returns the points to poll instead (those of a ``poll`` acquisition and
-        those the server would not monitor) and bad samples for points whose node
-        the server does not have.
-        """
-        nodes = self._nodes
-        generation = self._generation
-        handles = {index: point for index, point in enumerate(self._points, start=1)}
-        polled: list[OpcUaPoint] = []
-        groups: dict[float, list[tuple[int, OpcUaPoint]]] = {}
-        for handle, point in handles.items():
-            if point.name not in nodes:
-                continue
-            if point.acquisition is Acquisition.POLL:
-                polled.append(point)
-            else:
-                interval = self._profile.sampling_interval_of(point)
-                groups.setdefault(interval, []).append((handle, point))
-
-        def on_data(handle: int, data_value: ua.DataValue) -> None:
-            point = handles.get(handle)
-            if point is None or generation != self._generation:
-                return
-            received = self._clock.time()
-            self._emit(
-                [
-                    to_sample(
-                        self._device.id,
-                        point.name,
-                        point.data_type,
-                        data_value,
-                        received,
-                    )
-                ]
-            )
-            arrivals.saw(point.name)
-
-        # Every subscription first, then the items: see create_subscription.
-        opened: list[tuple[OpenSubscription, list[tuple[int, OpcUaPoint]]]] = []
-        for interval, members in groups.items():
-            try:
-                subscription = await client.create_subscription(interval, on_data)
-            except (ConnectError, RequestTimeout):
-                raise
-            except DriverError as exc:
-                logger.info(
-                    "%s: cannot subscribe (%s); polling %d points instead",
-                    self._device.id,
-                    exc,
-                    len(members),
-                )
-                polled.extend(p for _, p in members)
-                continue
-            opened.append((subscription, members))
-
-        missing: list[Sample] = []
-        for subscription, members in opened:
-            items = [
-                MonitoredItem(
-                    handle,
-                    nodes[p.name],
-                    subscription.publishing_interval_s,
-                    self._profile.queue_size_of(p),
-                )
-                for handle, p in members
-            ]
-            try:
-                refused = await client.monitor(subscription, items)
-            except (ConnectError, RequestTimeout):
-                raise
-            except DriverError as exc:
-                logger.info(
-                    "%s: cannot monitor (%s); polling %d points instead",
-                    self._device.id,
-                    exc,
-                    len(members),
-                )
-                polled.extend(p for _, p in members)
-                continue
-            for handle, status in refused.items():
-                point = handles[handle]
-                if status in _MISSING_NODE:
-                    missing.append(
-                        bad_sample(
-                            self._device.id, point.name, self._clock.time(), status
-                        )
-                    )
-                else:
-                    polled.append(point)
-        return polled, missing
 
     def _came_up(self, *, degraded: bool, polled: int) -> None:
         status = DeviceStatus.DEGRADED if degraded else DeviceStatus.ONLINE
@@ -361,34 +208,6 @@ class OpcUaDriver:
             )
         self._down_reason = None
         self._set_health(status, "some points cannot be read" if degraded else None)
-
-    async def _poll(
-        self,
-        client: OpcUaClient,
-        interval: float,
-        points: Sequence[OpcUaPoint],
-        arrivals: _Arrivals,
-    ) -> None:
-        nodes = [self._nodes[p.name] for p in points]
-        while True:
-            started = self._clock.monotonic()
-            try:
-                values = await client.read(nodes)
-            except DriverError as exc:
-                client.mark_lost(f"poll failed: {exc}")
-                return
-            received = self._clock.time()
-            self._emit(
-                [
-                    to_sample(self._device.id, p.name, p.data_type, value, received)
-                    for p, value in zip(points, values, strict=True)
-                ]
-            )
-            self._flush()
-            for point in points:
-                arrivals.saw(point.name)
-            elapsed = self._clock.monotonic() - started
-            await self._clock.sleep(max(0.0, interval - elapsed))
 
     # -- samples and health ------------------------------------------------------
 
@@ -447,10 +266,10 @@ class OpcUaDriver:
         if not spec.writable:
             raise NotWritableError(f"{device}: point {point_name!r} is read-only")
         variant = encode_value(spec.data_type, value)
-        client = self._client
-        node = self._nodes.get(point_name)
-        if client is None or client.is_lost:
+        client, reader = self._client, self._reader
+        if client is None or reader is None or client.is_lost:
             raise ConnectError(f"{device}: no open session", reason="offline")
+        node = reader.nodes.get(point_name)
         if node is None:
             raise NotFoundError(f"{device}: point {point_name!r} has no node here")
         await client.write(node, variant)

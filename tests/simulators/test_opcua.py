@@ -17,7 +17,8 @@ from simulators.errors import FaultError
 from simulators.opcua import PerimeterSimulator, SegmentPoints
 from simulators.opcua_device import OpcUaDeviceSimulator
 from simulators.opcua_site import perimeter_simulator_for, segments_on
-from simulators.runner import start_simulators
+from simulators.runner import SimulatorSet, start_simulators
+from simulators.scenario import check_scenario, load_scenario
 from simulators.world import Fault
 from tests.perimeter_support import (
     URI,
@@ -27,10 +28,13 @@ from tests.perimeter_support import (
     perimeter_profile,
     perimeter_site,
 )
-from topology.loader import LoadedSite
+from topology.loader import LoadedSite, load_site
 from topology.sample import DeviceStatus
+from warden.demo import site_path
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SCENARIOS = Path(__file__).parents[2] / "simulators" / "scenarios"
 
 MANY = [
     {"name": f"spare_{n:03d}", "node": f"nsu={URI};s=Spares.Input{n:03d}"}
@@ -169,3 +173,13 @@ async def test_a_site_simulation_runs_processors_that_follow_the_world() -> None
     assert device.endpoint.opcua_url == f"opc.tcp://127.0.0.1:{port}/p"
     # The world kept the cut fence across the reboot.
     assert again.value is True
+
+
+async def test_the_perimeter_scenario_fits_the_demo_prison() -> None:
+    scenario = load_scenario(SCENARIOS / "perimeter.yaml")
+    sims = SimulatorSet(load_site(site_path()))
+
+    check_scenario(scenario, sims)
+
+    devices = {getattr(step, "device", None) for step in scenario.steps}
+    assert devices >= {"PP-OUTER", "PP-INNER"}

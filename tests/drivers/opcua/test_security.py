@@ -21,7 +21,8 @@ from drivers.errors import (
 from drivers.opcua.client import OpcUaClient
 from drivers.opcua.driver import OpcUaDriver
 from simulators.certificates import CertificateFiles, make_self_signed
-from simulators.opcua import PerimeterSimulator, SimulatorSecurity
+from simulators.opcua import PerimeterSimulator
+from simulators.opcua_server import SimulatorSecurity
 from simulators.opcua_site import perimeter_simulator_for
 from tests.perimeter_support import (
     RecordingSink,
