@@ -260,6 +260,12 @@ class ModbusConnection:
         try:
             async with asyncio.timeout(self.timeout_s):
                 response = await send()
+            # pymodbus waits with asyncio.wait_for, which on Python 3.11 returns
+            # the answer and drops a cancel that lands as the answer arrives
+            # (CPython bpo-42130); without this check a poller could not stop.
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise asyncio.CancelledError
         except asyncio.CancelledError:
             self._drop()
             waiting = self._waiting
