@@ -9,7 +9,7 @@ import pytest
 from topology.check import check_site
 from topology.loader import LoadedSite, load_site
 from topology.profile import DataType, ModbusTable, WordOrder
-from topology.site import Protocol
+from topology.site import DeviceKind, Protocol
 from warden.demo import generate, site_path
 
 
@@ -32,11 +32,12 @@ def test_demo_files_match_their_generator() -> None:
 def test_demo_controllers_are_modbus_on_loopback_from_port_15020(
     site: LoadedSite,
 ) -> None:
-    endpoints = [device.endpoint for device in site.site.devices]
-    assert all(device.protocol is Protocol.MODBUS for device in site.site.devices)
+    controllers = [d for d in site.site.devices if d.kind is DeviceKind.DOOR_CONTROLLER]
+    endpoints = [device.endpoint for device in controllers]
+    assert all(device.protocol is Protocol.MODBUS for device in controllers)
     assert [e.port for e in endpoints if e] == list(range(15020, 15028))
     assert {(e.host, e.unit_id) for e in endpoints if e} == {("127.0.0.1", 1)}
-    assert {d.poll_interval_s for d in site.site.devices} == {1.0}
+    assert {d.poll_interval_s for d in controllers} == {1.0}
 
 
 def test_every_demo_door_reports_locked_and_closed_and_can_be_commanded(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warden.demo import perimeter
 from warden.demo.profiles_yaml import profile_id, profile_yaml
 
 HERE = Path(__file__).parent
@@ -257,6 +258,10 @@ def site_yaml() -> str:
         "# Door controllers are Modbus TCP I/O modules (see profiles/); door n of",
         "# a controller uses its channel n. Locks are fail-secure, released while",
         "# the relay is energised, hence the inverted lock bindings ('!').",
+        "#",
+        "# Two fences ring the site with a sterile zone between them: 16 outer and",
+        "# 12 inner fence segments, each fence on its own perimeter intrusion",
+        "# detection processor (OPC UA), watched by eight perimeter cameras.",
         "version: 1",
         "site:",
         "  id: ashford-ridge",
@@ -267,6 +272,7 @@ def site_yaml() -> str:
         "profiles:",
         f"  {profile_id(8)}: profiles/{profile_id(8)}.yaml",
         f"  {profile_id(16)}: profiles/{profile_id(16)}.yaml",
+        f"  {perimeter.PROFILE_ID}: profiles/{perimeter.PROFILE_ID}.yaml",
         "",
         "spaces:",
     ]
@@ -275,6 +281,7 @@ def site_yaml() -> str:
         out.append(
             f"  - {{id: {space.id}, kind: {space.kind}, name: {space.name}{parent}}}"
         )
+    out.append(perimeter.ZONE_LINE)
 
     all_controllers = controllers()
     out += ["", "doors:"]
@@ -310,6 +317,7 @@ def site_yaml() -> str:
             "      poll_interval_s: 1.0",
             "      timeout_s: 1.0",
         ]
+    out += perimeter.device_lines()
 
     out += ["", "interlocks:"]
     for interlock_id, name, doors in INTERLOCKS:
@@ -318,6 +326,7 @@ def site_yaml() -> str:
             f"    name: {name}",
             f"    doors: [{', '.join(doors)}]",
         ]
+    out += ["", "fence_segments:", *perimeter.segment_lines()]
     return "\n".join(out) + "\n"
 
 
@@ -349,6 +358,7 @@ def outputs() -> dict[Path, str]:
         HERE / "site.yaml": site_yaml(),
         HERE / "profiles" / f"{profile_id(8)}.yaml": profile_yaml(8),
         HERE / "profiles" / f"{profile_id(16)}.yaml": profile_yaml(16),
+        HERE / "profiles" / f"{perimeter.PROFILE_ID}.yaml": perimeter.profile_yaml(),
     }
 
 
