@@ -21,7 +21,8 @@ pymodbus's answer for an unknown device (exception 0x04).
 Faults (from :attr:`simulators.world.DeviceState.fault`, read on each request
 for an address the device has; others get 0x02 at once): ``delay_ms`` sleeps
 before answering, ``exception_code`` answers with that exception, ``garbage``
-answers with a frame whose header is right but whose body does not parse.
+answers with a frame whose header is right but whose body does not parse. A
+point value that does not fit its data type answers 0x04 (device failure).
 Stopping closes the listener and drops every connection; starting again listens
 on the same port with its uptime back at 0 (values written to it are kept: they
 live in the world).
@@ -133,6 +134,7 @@ class ModbusDeviceSimulator:
         self._unit_id = endpoint.unit_id
         self._server: ModbusTcpServer | None = None
         self._delayed: set[asyncio.Task[Any]] = set()
+        self._last_problem: str | None = None
         self._spans = {table: self._map.span(table) for table in ModbusTable}
         self.requests = 0
         """Requests decoded since creation (a cheap load figure)."""
@@ -255,15 +257,24 @@ class ModbusDeviceSimulator:
         table = _TABLE_BY_FUNCTION.get(function_code)
         if table is None:
             return ExcCodes.ILLEGAL_FUNCTION
-        if values is not None:
-            code = self._map.write(table, address, values, block_start, registers)
-            return ExcCodes(code) if code is not None else None
-        if table.is_bit:
-            first = address - address % 16
-            end = first + count * 16
-        else:
-            first, end = address, address + count
-        self._map.refresh(table, first, end, block_start, registers)
+        try:
+            if values is not None:
+                code = self._map.write(table, address, values, block_start, registers)
+                return ExcCodes(code) if code is not None else None
+            if table.is_bit:
+                first = address - address % 16
+                end = first + count * 16
+            else:
+                first, end = address, address + count
+            self._map.refresh(table, first, end, block_start, registers)
+        except ValueError as exc:
+            # A value set in the world that the point cannot hold: the device
+            # reports a failure rather than a made-up number.
+            if str(exc) != self._last_problem:
+                logger.warning("device %s cannot answer: %s", self.device_id, exc)
+                self._last_problem = str(exc)
+            return ExcCodes.DEVICE_FAILURE
+        self._last_problem = None
         return None
 
     async def _delay(self, seconds: float) -> None:

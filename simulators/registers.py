@@ -12,8 +12,8 @@ The map works on pymodbus's register memory in place: bit tables hold 16 bits pe
 register, bit 0 of a register being its lowest address. A table is recomputed on
 the first read after the world changed for this device (it listens for changes of
 its own doors and device); points that move with time (uptime) on every read. A
-value a point cannot hold (a float beyond float32, NaN for an integer) makes the
-read fail, which pymodbus answers with exception 0x04.
+value a point cannot hold (a float beyond float32, NaN for an integer) makes
+:meth:`RegisterMap.refresh` raise ``ValueError`` until the value is changed.
 """
 
 from __future__ import annotations
@@ -206,11 +206,12 @@ class RegisterMap:
         ``registers`` is the table's memory starting at register ``block_start``;
         for bit tables that is a register index, 16 bits to a register. The whole
         table is recomputed after the world changed for this device; otherwise
-        only points that change with time (uptime) in the range are.
+        only points that change with time (uptime) in the range are. Raises
+        ``ValueError`` when a point's value does not fit its data type.
         """
         if self._stale[table]:
-            self._stale[table] = False
             self._fill(table, self._slots[table], block_start, registers)
+            self._stale[table] = False
         elif self._volatile[table]:
             slots = [
                 slot
