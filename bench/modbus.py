@@ -10,7 +10,8 @@ starts its door controllers in a child process on 127.0.0.1
 (:mod:`bench.simproc`), then measures two phases over the same controllers:
 
 A. a bare pymodbus loop doing the driver's reads (:mod:`bench.modbus_bare`);
-B. the platform: PollerGroup, Modbus driver, a counting fan-out and a real
+B. the platform: PollerGroup, Modbus driver, a counting fan-out, a real
+   SqliteStore in the temporary directory (unless ``--no-store``) and a real
    Twin (:mod:`bench.modbus_ours`), while the child opens and closes random
    doors so that the delay from a physical change to the twin's event shows.
 
@@ -38,11 +39,11 @@ from bench.modbus_report import Report, Setup, format_report, match_changes, rep
 from bench.simproc import SimulatorProcess, SimulatorProcessError
 from bench.sitegen import PROFILE_ID, write_site
 from drivers.modbus.plan import plan_reads
+from store.base import StoreError
+from store.sqlite import SqliteStore
 from topology.loader import LoadedSite, SiteError, load_site, with_endpoints
 
 logger = logging.getLogger(__name__)
-
-SINKS = "counting fan-out + Twin (no store: none on main yet)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Options:
     duration_s: float = 30.0
     change_rate_per_s: float = 20.0
     seed: int = 1
+    store: bool = True
 
     @property
     def quiet_s(self) -> float:
@@ -106,13 +108,17 @@ async def run_benchmark(options: Options, progress: Progress = _quiet) -> Report
             )
             async with simulators as sims:
                 site = with_endpoints(await loading, sims.endpoints)
-                return await _measure(options, site, sims, progress)
+                return await _measure(options, site, sims, Path(directory), progress)
         finally:
             await asyncio.gather(loading, return_exceptions=True)
 
 
 async def _measure(
-    options: Options, site: LoadedSite, sims: SimulatorProcess, progress: Progress
+    options: Options,
+    site: LoadedSite,
+    sims: SimulatorProcess,
+    directory: Path,
+    progress: Progress,
 ) -> Report:
     profile = site.profiles[PROFILE_ID]
     setup = Setup(
@@ -124,7 +130,7 @@ async def _measure(
         interval_s=options.interval_s,
         duration_s=options.duration_s,
         change_rate_per_s=options.change_rate_per_s,
-        sinks=SINKS,
+        sinks="SqliteStore (temporary file) + Twin" if options.store else "Twin",
     )
 
     progress(f"phase A: bare pymodbus loop for {options.duration_s:g} s")
@@ -141,18 +147,26 @@ async def _measure(
     )
 
     progress(f"phase B: PollerGroup into the twin for {options.duration_s:g} s")
-    ours, (changes, sim_ours) = await run_pollers(
-        site,
-        interval_s=options.interval_s,
-        duration_s=options.duration_s,
-        grace_s=options.grace_s,
-        during=lambda: sims.drive(
+    store = SqliteStore(directory / "history.db") if options.store else None
+    if store is not None:
+        await store.start()
+    try:
+        ours, (changes, sim_ours) = await run_pollers(
+            site,
+            interval_s=options.interval_s,
             duration_s=options.duration_s,
-            rate_per_s=options.change_rate_per_s,
-            quiet_s=options.quiet_s,
-            seed=options.seed,
-        ),
-    )
+            grace_s=options.grace_s,
+            during=lambda: sims.drive(
+                duration_s=options.duration_s,
+                rate_per_s=options.change_rate_per_s,
+                quiet_s=options.quiet_s,
+                seed=options.seed,
+            ),
+            store=store,
+        )
+    finally:
+        if store is not None:
+            await store.close()
     return Report(
         setup=setup,
         bare=bare,
@@ -160,6 +174,7 @@ async def _measure(
         latency=match_changes(changes, ours.door_events),
         simulators_bare=sim_bare,
         simulators_ours=sim_ours,
+        store=None if store is None else store.stats(),
     )
 
 
@@ -195,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="door changes per second in phase B (0 for none)",
     )
     parser.add_argument("--seed", type=int, default=1, help="door change sequence")
+    parser.add_argument(
+        "--no-store",
+        dest="store",
+        action="store_false",
+        help="phase B without the SQLite store (twin only)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser
 
@@ -210,10 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration_s=float(args.duration),
         change_rate_per_s=max(0.0, args.change_rate),
         seed=args.seed,
+        store=args.store,
     )
     logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    # Every door the benchmark opens is forced open and raises an alarm; one
+    # warning line each would bury the figures.
+    logging.getLogger("twin.alarms").setLevel(logging.ERROR)
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -223,7 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; simulators stopped", file=sys.stderr)
         return 130
-    except (SiteError, SimulatorProcessError, ConnectionError, TimeoutError) as exc:
+    except (
+        SiteError,
+        SimulatorProcessError,
+        StoreError,
+        ConnectionError,
+        TimeoutError,
+    ) as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1
 

@@ -2,8 +2,9 @@
 
 A :class:`~drivers.group.PollerGroup` polls every controller through
 :class:`~drivers.modbus.ModbusDriver` and hands the samples to a fan-out that
-counts them and passes them on to a real :class:`~twin.model.Twin` (and to any
-other sink given, such as a store). A subscriber on the twin's event bus keeps
+counts them and passes them on as ``warden run`` does: to a store, when one is
+given, and to a real :class:`~twin.model.Twin` (through
+:class:`warden.runtime.Fanout`). A subscriber on the twin's event bus keeps
 every door ``state_changed`` event with its time, from which the caller works
 out how long a change in the simulated world took to show in the twin.
 """
@@ -18,11 +19,13 @@ from typing import Any, TypeVar
 
 from drivers.base import SampleSink
 from drivers.group import PollerGroup
+from store.base import TimeSeriesStore
 from topology.loader import LoadedSite
 from topology.sample import DeviceHealth, Sample
 from twin.events import EventType, Subscription
 from twin.model import Twin
 from twin.views import DOOR_KIND
+from warden.runtime import Fanout
 
 T = TypeVar("T")
 
@@ -112,9 +115,10 @@ async def run_pollers(
     duration_s: float,
     grace_s: float,
     during: Callable[[], Coroutine[Any, Any, T]],
-    extra_sinks: Sequence[SampleSink] = (),
+    store: TimeSeriesStore | None = None,
 ) -> tuple[OursFigures, T]:
-    """Poll ``site`` (real endpoints) into a twin and measure for ``duration_s``.
+    """Poll ``site`` (real endpoints) into a twin, and into ``store`` if given
+    (started and closed by the caller), and measure for ``duration_s``.
 
     Waits for every device's first poll (raising ``TimeoutError`` if that takes
     over ``2 * interval_s + 60`` seconds), lets one more interval pass, then
@@ -124,7 +128,8 @@ async def run_pollers(
     """
     twin = Twin(site)
     devices = [device.id for device in site.site.devices]
-    fan_out = CountingFanOut([twin, *extra_sinks], devices)
+    sink: SampleSink = twin if store is None else Fanout(twin, store)
+    fan_out = CountingFanOut([sink], devices)
     group = PollerGroup(site, fan_out)
     events: list[DoorEvent] = []
 

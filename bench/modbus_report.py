@@ -15,6 +15,7 @@ from typing import Any
 from bench.modbus_bare import BareFigures
 from bench.modbus_ours import DoorEvent, OursFigures
 from bench.simproc import ChildCounters, DoorChange
+from store.base import StoreStats
 
 OPEN_STATUSES = frozenset({"open", "forced_open", "held_open"})
 CLOSED_STATUSES = frozenset({"secure", "unlocked"})
@@ -121,6 +122,7 @@ class Report:
     latency: Latency
     simulators_bare: ChildCounters
     simulators_ours: ChildCounters
+    store: StoreStats | None
 
     @property
     def bare_lateness_p50_s(self) -> float | None:
@@ -201,6 +203,16 @@ def _per_1000(cpu_s: float, window_s: float, items: int) -> str:
     return f"{share / (items / window_s / 1000):.2%}"
 
 
+def _store_line(store: StoreStats | None) -> str:
+    if store is None:
+        return "store: none (--no-store)"
+    lost = store.dropped_overflow + store.rejected + store.lost_at_close
+    return (
+        f"store ({store.backend}): {store.written:,} samples written over phase B, "
+        f"{lost:,} lost, {store.write_errors} write errors"
+    )
+
+
 def format_report(report: Report) -> str:
     """The side-by-side table and the targets, as printable text."""
     setup, bare, ours = report.setup, report.bare, report.ours
@@ -260,6 +272,7 @@ def format_report(report: Report) -> str:
         *(f"{name:<36}{left:>16}{right:>16}" for name, left, right in rows),
         f"{'request rate, ours / bare':<36}{'':>16}"
         f"{'-' if ratio is None else f'{ratio:.1%}':>16}",
+        _store_line(report.store),
         "",
         "targets",
         *(
@@ -320,6 +333,16 @@ def report_json(report: Report) -> dict[str, Any]:
             "door_changes_unseen": latency.unmatched,
             "events_dropped": ours.events_dropped,
             "simulator_cpu_share": report.simulators_ours.cpu_s / ours.window_s,
+        },
+        "store": None
+        if report.store is None
+        else {
+            "backend": report.store.backend,
+            "written": report.store.written,
+            "dropped_overflow": report.store.dropped_overflow,
+            "rejected": report.store.rejected,
+            "lost_at_close": report.store.lost_at_close,
+            "write_errors": report.store.write_errors,
         },
         "request_ratio": report.request_ratio,
         "targets": [

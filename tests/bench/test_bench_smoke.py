@@ -58,6 +58,8 @@ async def test_small_run_prints_every_figure() -> None:
     assert report.latency.changes > 0
     assert 0 < len(report.latency.seconds) <= report.latency.changes
     assert figures["ours"]["end_to_end_p99_s"] is not None
+    assert "store (sqlite)" in text
+    assert figures["store"]["written"] > 0
     assert json.loads(json.dumps(figures)) == figures
 
 
