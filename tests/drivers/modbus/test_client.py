@@ -283,3 +283,34 @@ async def test_a_connection_closing_under_a_request_fails_it_at_once(
     assert caught.value.reason == "connection lost"
     assert time.monotonic() - started < 2.0, "not left to the 5 s timeout"
     assert not connection.connected
+
+
+async def test_a_cancel_that_lands_with_the_answer_still_cancels() -> None:
+    # pymodbus waits for answers with asyncio.wait_for, which on Python 3.11
+    # returns the answer and drops a cancel that arrives in the same loop turn.
+    # A done callback on pymodbus's pending answer cancels exactly then: after
+    # the answer is in, before the request's task resumes.
+    release = asyncio.Event()
+    seen = asyncio.Event()
+
+    async def held_read(*_: object) -> None:
+        seen.set()
+        await release.wait()
+
+    async with LoopbackModbusServer(holding_registers=[7], action=held_read) as server:
+        connection = ModbusConnection(LOOPBACK, server.port, timeout_s=5.0)
+        await connection.connect()
+        request = asyncio.create_task(connection.read(block(HR, 0, 1)))
+        async with asyncio.timeout(2):
+            await seen.wait()
+        client = connection._client
+        assert client is not None
+        pending = client.ctx.response_future
+        pending.add_done_callback(lambda _: request.cancel())
+
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(2):
+                await request
+
+        assert not connection.connected
