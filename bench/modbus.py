@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import signal
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +77,13 @@ class Options:
 
 
 Progress = Callable[[str], None]
+
+PHASE_MARGIN_S = 120.0
+"""Time a phase may take beyond its own schedule before the run is abandoned."""
+
+
+class BenchmarkError(Exception):
+    """A phase did not finish in time; the run was abandoned."""
 
 
 def _quiet(_message: str) -> None:
@@ -134,36 +143,39 @@ async def _measure(
     )
 
     progress(f"phase A: bare pymodbus loop for {options.duration_s:g} s")
-    bare, (_, sim_bare) = await run_bare_loop(
-        site,
-        interval_s=options.interval_s,
-        duration_s=options.duration_s,
-        during=lambda: sims.drive(
+    async with _deadline("phase A", options.interval_s + options.duration_s):
+        bare, (_, sim_bare) = await run_bare_loop(
+            site,
+            interval_s=options.interval_s,
             duration_s=options.duration_s,
-            rate_per_s=0.0,
-            quiet_s=options.quiet_s,
-            seed=options.seed,
-        ),
-    )
+            during=lambda: sims.drive(
+                duration_s=options.duration_s,
+                rate_per_s=0.0,
+                quiet_s=options.quiet_s,
+                seed=options.seed,
+            ),
+        )
 
     progress(f"phase B: PollerGroup into the twin for {options.duration_s:g} s")
     store = SqliteStore(directory / "history.db") if options.store else None
     if store is not None:
         await store.start()
+    schedule_s = 3 * options.interval_s + options.duration_s + options.grace_s
     try:
-        ours, (changes, sim_ours) = await run_pollers(
-            site,
-            interval_s=options.interval_s,
-            duration_s=options.duration_s,
-            grace_s=options.grace_s,
-            during=lambda: sims.drive(
+        async with _deadline("phase B", schedule_s):
+            ours, (changes, sim_ours) = await run_pollers(
+                site,
+                interval_s=options.interval_s,
                 duration_s=options.duration_s,
-                rate_per_s=options.change_rate_per_s,
-                quiet_s=options.quiet_s,
-                seed=options.seed,
-            ),
-            store=store,
-        )
+                grace_s=options.grace_s,
+                during=lambda: sims.drive(
+                    duration_s=options.duration_s,
+                    rate_per_s=options.change_rate_per_s,
+                    quiet_s=options.quiet_s,
+                    seed=options.seed,
+                ),
+                store=store,
+            )
     finally:
         if store is not None:
             await store.close()
@@ -176,6 +188,18 @@ async def _measure(
         simulators_ours=sim_ours,
         store=None if store is None else store.stats(),
     )
+
+
+@contextlib.asynccontextmanager
+async def _deadline(phase: str, schedule_s: float) -> AsyncIterator[None]:
+    """Abandon ``phase`` with :class:`BenchmarkError` if it runs
+    ``PHASE_MARGIN_S`` seconds past its ``schedule_s``."""
+    limit_s = schedule_s + PHASE_MARGIN_S
+    try:
+        async with asyncio.timeout(limit_s):
+            yield
+    except TimeoutError as exc:
+        raise BenchmarkError(f"{phase} did not finish within {limit_s:.0f} s") from exc
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
@@ -220,9 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _run_until_terminated(options: Options, progress: Progress) -> Report:
+    """:func:`run_benchmark`, cancelled cleanly (child stopped) on SIGTERM."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await run_benchmark(options, progress)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: run, print the table, optionally write JSON; returns
-    the exit status (0, 1 on failure, 130 on Ctrl-C)."""
+    the exit status (0, 1 on failure, 130 on Ctrl-C, 143 on SIGTERM)."""
     args = build_parser().parse_args(argv)
     options = Options(
         doors=int(args.doors),
@@ -244,11 +276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     try:
-        report = asyncio.run(run_benchmark(options, progress))
+        report = asyncio.run(_run_until_terminated(options, progress))
     except KeyboardInterrupt:
         print("interrupted; simulators stopped", file=sys.stderr)
         return 130
+    except asyncio.CancelledError:
+        print("terminated; simulators stopped", file=sys.stderr)
+        return 143
     except (
+        BenchmarkError,
         SiteError,
         SimulatorProcessError,
         StoreError,

@@ -38,6 +38,7 @@ class LoopCounters:
     failed_requests: int = 0
     skipped_slots: int = 0
     measuring: bool = False
+    stopped: bool = False
     lateness: list[float] = field(default_factory=list)
 
 
@@ -85,7 +86,9 @@ async def _poll_forever(
     loop = asyncio.get_running_loop()
     reads = [(_read_call(client, b.table), b, len(b.points)) for b in blocks]
     slot = first_slot
-    while True:
+    # ``stopped`` ends the loop even when pymodbus dropped the cancel (its
+    # wait_for does on Python 3.11 when the answer lands with the cancel).
+    while not counters.stopped:
         wait = slot - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
@@ -94,6 +97,8 @@ async def _poll_forever(
             counters.polls += 1
 
         for read, block, points in reads:
+            if counters.stopped:
+                return
             try:
                 answer = await read(block.address, count=block.count, device_id=unit_id)
                 failed = answer.isError()
@@ -115,6 +120,23 @@ async def _poll_forever(
             slot += missed * interval_s
             if counters.measuring:
                 counters.skipped_slots += missed
+
+
+async def _stop(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` until all have ended, for a few seconds at most (a
+    cancel can be lost inside pymodbus); ``RuntimeError`` if some never do."""
+    for _ in range(10):
+        running = [task for task in tasks if not task.done()]
+        if not running:
+            break
+        for task in running:
+            task.cancel()
+        await asyncio.wait(running, timeout=0.5)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # seen here; the caller has its own error
+    if any(not task.done() for task in tasks):
+        raise RuntimeError("bare pollers did not stop")
 
 
 def _raise_failure(tasks: Sequence[asyncio.Task[Any]]) -> None:
@@ -184,13 +206,12 @@ async def run_bare_loop(
     finally:
         # Closed first, a client cannot take an answer for a request whose
         # task is being cancelled (pymodbus would log it as unexpected).
+        counters.stopped = True
         for client in clients:
             client.close()
         if alongside is not None:
             tasks.append(alongside)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop(tasks)
 
     figures = BareFigures(
         controllers=len(devices),
