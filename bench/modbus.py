@@ -59,6 +59,7 @@ class Options:
     change_rate_per_s: float = 20.0
     seed: int = 1
     store: bool = True
+    freeze_heap: bool = True
 
     @property
     def quiet_s(self) -> float:
@@ -140,6 +141,7 @@ async def _measure(
         duration_s=options.duration_s,
         change_rate_per_s=options.change_rate_per_s,
         sinks="SqliteStore (temporary file) + Twin" if options.store else "Twin",
+        heap_frozen=options.freeze_heap,
     )
 
     progress(f"phase A: bare pymodbus loop for {options.duration_s:g} s")
@@ -240,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="phase B without the SQLite store (twin only)",
     )
+    parser.add_argument(
+        "--no-gc-freeze",
+        dest="freeze_heap",
+        action="store_false",
+        help="phase B without freezing the start-up heap (unlike warden run)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser
 
@@ -264,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         change_rate_per_s=max(0.0, args.change_rate),
         seed=args.seed,
         store=args.store,
+        freeze_heap=args.freeze_heap,
     )
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"

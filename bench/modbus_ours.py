@@ -12,6 +12,7 @@ out how long a change in the simulated world took to show in the twin.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from topology.sample import DeviceHealth, Sample
 from twin.events import EventType, Subscription
 from twin.model import Twin
 from twin.views import DOOR_KIND
-from warden.runtime import Fanout
+from warden.runtime import Fanout, freeze_startup_heap
 
 T = TypeVar("T")
 
@@ -116,9 +117,12 @@ async def run_pollers(
     grace_s: float,
     during: Callable[[], Coroutine[Any, Any, T]],
     store: TimeSeriesStore | None = None,
+    freeze_heap: bool = True,
 ) -> tuple[OursFigures, T]:
     """Poll ``site`` (real endpoints) into a twin, and into ``store`` if given
     (started and closed by the caller), and measure for ``duration_s``.
+    ``freeze_heap`` freezes the start-up heap as ``warden run`` does (see
+    :func:`warden.runtime.freeze_startup_heap`).
 
     Waits for every device's first poll (raising ``TimeoutError`` if that takes
     over ``2 * interval_s + 60`` seconds), lets one more interval pass, then
@@ -132,6 +136,8 @@ async def run_pollers(
     fan_out = CountingFanOut([sink], devices)
     group = PollerGroup(site, fan_out)
     events: list[DoorEvent] = []
+    if freeze_heap:
+        freeze_startup_heap()  # as warden run does once its parts are built
 
     subscription = twin.bus.subscribe(maxsize=_EVENT_QUEUE)
     ticking = asyncio.create_task(twin.run(), name="twin clock")
@@ -158,6 +164,8 @@ async def run_pollers(
             result = await driving
             await asyncio.sleep(grace_s)
     finally:
+        if freeze_heap:
+            gc.unfreeze()
         subscription.close()
         for task in (ticking, driving):
             if task is not None:

@@ -105,6 +105,7 @@ class Setup:
     duration_s: float
     change_rate_per_s: float
     sinks: str
+    heap_frozen: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +267,8 @@ def format_report(report: Report) -> str:
         f"every {setup.interval_s:g} s;",
         f"windows of {bare.window_s:.1f} s (bare) and {ours.window_s:.1f} s "
         f"(ours, with {setup.change_rate_per_s:g} door changes/s); "
-        f"sinks: {setup.sinks}",
+        f"sinks: {setup.sinks}; start-up heap "
+        f"{'frozen' if setup.heap_frozen else 'not frozen'}",
         "",
         f"{'':<36}{'bare pymodbus':>16}{'ours':>16}",
         *(f"{name:<36}{left:>16}{right:>16}" for name, left, right in rows),
@@ -276,7 +278,7 @@ def format_report(report: Report) -> str:
         "",
         "targets",
         *(
-            f"  {target.name:<40}{target.measured:<44}{target.verdict}"
+            f"  {target.name:<40}{target.measured:<50}{target.verdict}"
             for target in report.targets()
         ),
     ]
@@ -297,6 +299,7 @@ def report_json(report: Report) -> dict[str, Any]:
             "duration_s": report.setup.duration_s,
             "change_rate_per_s": report.setup.change_rate_per_s,
             "sinks": report.setup.sinks,
+            "heap_frozen": report.setup.heap_frozen,
         },
         "bare": {
             "window_s": bare.window_s,
