@@ -78,6 +78,14 @@ class Platform:
     pollers: PollerGroup
     host: str
     port: int
+    parts: list[asyncio.Task[None]]
+
+    async def wait(self) -> None:
+        """Return when a part stops by itself, raising the error that stopped it."""
+        done, _ = await asyncio.wait(self.parts, return_when=asyncio.FIRST_COMPLETED)
+        for part in done:
+            part.result()
+        raise RuntimeError(f"{', '.join(p.get_name() for p in done)} stopped")
 
     @property
     def url(self) -> str:
@@ -94,6 +102,16 @@ async def _serve(server: _Server, sock: socket.socket) -> None:
         server.should_exit = True
         await task
         raise
+
+
+async def _stop(parts: list[asyncio.Task[None]]) -> None:
+    """Stop the parts in reverse order of starting and re-raise a part's crash."""
+    for part in reversed(parts):
+        part.cancel()
+        await asyncio.wait([part])
+        # A part that failed by itself (not by our cancel) still reports it.
+        if not part.cancelled() and part.exception() is not None:
+            log.error("%s failed", part.get_name(), exc_info=part.exception())
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -134,22 +152,21 @@ async def running_platform(
                 lifespan="off",
                 log_config=None,
                 access_log=access_log,
+                timeout_graceful_shutdown=5,
             )
             server = _Server(config)
             bound = sock.getsockname()[1]
             freeze_startup_heap()
-            async with asyncio.TaskGroup() as group:
-                parts = [
-                    group.create_task(twin.run(), name="twin"),
-                    group.create_task(pollers.run(), name="pollers"),
-                    group.create_task(_serve(server, sock), name="api"),
-                ]
-                log.info("API listening on http://%s:%d/api/docs", host, bound)
-                try:
-                    yield Platform(site, twin, store, pollers, host, bound)
-                finally:
-                    for part in reversed(parts):
-                        part.cancel()
+            parts = [
+                asyncio.create_task(twin.run(), name="twin"),
+                asyncio.create_task(pollers.run(), name="pollers"),
+                asyncio.create_task(_serve(server, sock), name="api"),
+            ]
+            log.info("API listening on http://%s:%d/api/docs", host, bound)
+            try:
+                yield Platform(site, twin, store, pollers, host, bound, parts)
+            finally:
+                await _stop(parts)
         finally:
             gc.unfreeze()
             await store.close()

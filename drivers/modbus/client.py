@@ -43,18 +43,6 @@ _MAX_WRITE_REGISTERS = 123
 _EXCEPTION_FLAG = 0x80
 
 
-def _deliver_dropped_cancel(task: asyncio.Task[object] | None, before: int) -> None:
-    """Raise ``CancelledError`` if ``task`` was cancelled since it counted
-    ``before`` cancellations but the cancel never reached it.
-
-    pymodbus awaits connects and answers with ``asyncio.wait_for``, which on
-    Python 3.11 returns the result and drops a cancel that arrives in the same
-    loop turn; a stopped poller would then poll on forever.
-    """
-    if task is not None and task.cancelling() > before:
-        raise asyncio.CancelledError
-
-
 class ModbusConnection:
     """A supervised Modbus TCP connection to ``host:port``, addressing ``unit_id``.
 
@@ -103,8 +91,6 @@ class ModbusConnection:
             # pymodbus' own timer is set wider than ours so that ours decides, and
             # its reconnect and retry machinery is off: the poller owns both.
             link = object()
-            task = asyncio.current_task()
-            cancels = task.cancelling() if task is not None else 0
             client = AsyncModbusTcpClient(
                 self.host,
                 port=self.port,
@@ -117,7 +103,6 @@ class ModbusConnection:
             try:
                 async with asyncio.timeout(self.timeout_s):
                     opened = await client.connect()
-                    _deliver_dropped_cancel(task, cancels)
             except TimeoutError as exc:
                 client.close()
                 raise ConnectError(
@@ -270,13 +255,19 @@ class ModbusConnection:
         the lock held. ``what`` names the request in error messages (formatted only
         when there is one)."""
         self.requests += 1
-        task = self._waiting = asyncio.current_task()
+        task = asyncio.current_task()
         cancels = task.cancelling() if task is not None else 0
+        self._waiting = task
         self._lost_while_waiting = False
         try:
             async with asyncio.timeout(self.timeout_s):
                 response = await send()
-                _deliver_dropped_cancel(task, cancels)
+            # Python 3.11's asyncio.wait_for, which pymodbus awaits the answer
+            # with, drops a cancel that arrives together with the answer; a
+            # swallowed cancel would leave the poller running through shutdown.
+            if task is not None and task.cancelling() > cancels:
+                self._drop()
+                raise asyncio.CancelledError
         except asyncio.CancelledError:
             self._drop()
             waiting = self._waiting
