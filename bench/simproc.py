@@ -1,8 +1,8 @@
 """The benchmark's simulated controllers, run in a child process of their own.
 
-Keeping the servers out of the measuring process means their CPU time is not
-counted against the code under test and the two share the machine's cores as
-a real deployment shares it with real hardware (not at all).
+Keeping the servers out of the measuring process keeps their CPU time out of
+the figures of the code under test; they still share the machine's cores with
+it, which real controllers would not.
 
 The child (``python -m bench.simproc SITE --lifetime S``) loads the site, starts
 every simulated device on 127.0.0.1 and talks JSON lines: on standard output it
@@ -188,6 +188,9 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="simulators: %(levelname)s %(message)s"
     )
+    # Each phase ends by hanging up on requests in flight; pymodbus logs every
+    # answer it then cannot send, with a packet dump.
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     try:
         asyncio.run(serve(args.site, args.lifetime))
     except (KeyboardInterrupt, asyncio.CancelledError):
