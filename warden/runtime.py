@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -40,6 +41,23 @@ class Fanout:
 
     def publish_health(self, health: DeviceHealth) -> None:
         self._twin.publish_health(health)
+
+
+def freeze_startup_heap() -> None:
+    """Keep everything built so far (site, graph, twin, drivers) out of later
+    full garbage collections, until ``gc.unfreeze()``.
+
+    Samples arrive by the tens of thousands a second and live about one poll
+    interval, long enough to reach the collector's oldest generation; every few
+    seconds it then walks the whole heap. At 3,000 doors that is some 400,000
+    objects, most built at start-up and never freed, and each walk stalls the
+    event loop for 100-300 ms, which shows as late polls. Frozen, a walk covers
+    the live samples only (tens of ms). Objects are still freed when their last
+    reference goes; only reference cycles among frozen objects wait for
+    ``gc.unfreeze()``.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class _Server(uvicorn.Server):
@@ -138,6 +156,7 @@ async def running_platform(
             )
             server = _Server(config)
             bound = sock.getsockname()[1]
+            freeze_startup_heap()
             parts = [
                 asyncio.create_task(twin.run(), name="twin"),
                 asyncio.create_task(pollers.run(), name="pollers"),
@@ -152,4 +171,5 @@ async def running_platform(
                 twin.bus.close()
                 await _stop(parts)
         finally:
+            gc.unfreeze()
             await store.close()
