@@ -358,9 +358,19 @@ async def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) ->
         await SqliteStore(path).start()
 
 
-async def test_a_missing_directory_is_a_store_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="unable to open"):
-        await SqliteStore(tmp_path / "no" / "such" / "h.db").start()
+async def test_a_missing_folder_is_created(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "var" / "history" / "h.db")
+    await store.start()
+    await store.close()
+
+    assert (tmp_path / "var" / "history" / "h.db").is_file()
+
+
+async def test_a_folder_that_cannot_be_made_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+
+    with pytest.raises(StoreError, match="cannot create its folder"):
+        await SqliteStore(tmp_path / "taken" / "h.db").start()
 
 
 async def test_another_schema_version_is_refused(tmp_path: Path) -> None:
