@@ -99,6 +99,7 @@ class SnmpDriver:
         self._uptime: tuple[int, float] | None = None
         self._high_capacity: bool | None = None
         self._point_names: tuple[str, ...] = ()
+        self._walk_failure: str | None = None
 
     @property
     def device_id(self) -> str:
@@ -168,21 +169,31 @@ class SnmpDriver:
             self._uptime = (ticks, at)
 
         try:
-            values.update(await self._read_interfaces(system, restarted, at))
+            await self._read_interfaces(system, restarted, at, values)
         except (ProtocolError, DecodeError) as exc:
-            logger.warning("%s: interface walk failed: %s", self._device_id, exc)
+            if self._walk_failure != exc.reason:
+                logger.warning("%s: interface walk failed: %s", self._device_id, exc)
+            self._walk_failure = exc.reason
             samples = self._samples(values, now)
             samples.extend(self._bad_interface_samples(now, exc.reason))
             return samples
 
+        if self._walk_failure is not None:
+            logger.info("%s: interface walk works again", self._device_id)
+            self._walk_failure = None
         samples = self._samples(values, now)
         self._point_names = tuple(sample.point for sample in samples)
         return samples
 
     async def _read_interfaces(
-        self, system: dict[Oid, WireValue], restarted: bool, at: float
-    ) -> dict[str, Value]:
-        values: dict[str, Value] = {}
+        self,
+        system: dict[Oid, WireValue],
+        restarted: bool,
+        at: float,
+        values: dict[str, Value],
+    ) -> None:
+        """Add interface values to ``values``; what was read before a failure
+        stays there."""
         due = (
             self._refreshed_at is None
             or restarted
@@ -203,7 +214,6 @@ class SnmpDriver:
             self._high_capacity = bool(wide) and set(wide) >= set(narrow)
 
         values.update(dynamic_values(self._interfaces, table, self._rates, at))
-        return values
 
     async def _refresh(
         self, system: dict[Oid, WireValue], at: float
