@@ -87,16 +87,18 @@ class ModbusPoint(_Strict):
     def _check(self) -> ModbusPoint:
         if self.table.is_bit and self.data_type is not DataType.BOOL:
             raise ValueError(
-                f"a {self.table} holds single bits, so its data_type must be bool, "
+                f"the {self.table} table holds single bits, so data_type must be bool, "
                 f"not {self.data_type}"
             )
         if not self.table.is_bit and self.data_type is DataType.BOOL:
             raise ValueError(
-                f"a {self.table} holds 16-bit words; use a numeric data_type, not bool"
+                f"the {self.table} table holds 16-bit words; "
+                "data_type must be numeric, not bool"
             )
         if self.writable and not self.table.is_writable:
             raise ValueError(
-                f"a {self.table} is read-only in Modbus; it cannot be writable"
+                f"the {self.table} table is read-only in Modbus; "
+                "a point there cannot be writable"
             )
         if self.address + self.data_type.register_count > 65536:
             raise ValueError(

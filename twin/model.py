@@ -1,0 +1,413 @@
+"""The twin: live state on the site's structure, fed by samples and health.
+
+:class:`Twin` is a sample sink (``publish_samples``, ``publish_health``): the
+poller hands it every reading and every change of device health. It keeps the
+latest sample of every point, feeds the door inputs the points are bound to,
+derives door and space status, and publishes an :class:`~twin.events.Event` for
+every status change and alarm. Work per sample is a couple of dictionary
+lookups; a door is re-derived only when one of its inputs actually changes,
+and a space only when a door changes class (see :mod:`twin.space`).
+
+Samples apply in the order they arrive; the samples of one call count as one
+snapshot (see :meth:`Twin.publish_samples`). A bad sample is kept as the
+point's latest sample but never replaces a door input's last usable value; a
+value that is not a boolean where a door expects one counts as bad. A door is
+``offline`` while any device its points come from reports ``offline``; a device
+with no reported health yet counts as reachable.
+
+Errors: the constructor raises ``ValueError`` for a site whose parts do not fit
+together (a binding to a device that does not exist, a containment cycle); a
+site from :func:`topology.loader.load_site` never does. Lookups raise
+``KeyError`` for an unknown id. Applying samples never raises for bad data:
+samples from unknown devices are counted in :meth:`Twin.stats` and dropped.
+Not thread-safe: call it from the event loop's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+
+from topology.loader import LoadedSite
+from topology.sample import DeviceHealth, DeviceStatus, Quality, Sample, Value
+from twin.clock import Clock, SystemClock
+from twin.door import (
+    DoorStatus,
+    InputName,
+    derive_door,
+    door_alarms,
+    door_cause,
+)
+from twin.events import Event, EventBus, EventType
+from twin.records import DeviceRecord, DoorRecord
+from twin.space import SpaceRollup
+from twin.views import (
+    DOOR_KIND,
+    SPACE,
+    Neighbor,
+    NodeView,
+    build_neighbors,
+    device_view,
+    door_qualities,
+    door_parent,
+    door_view,
+    node_kinds,
+    space_view,
+)
+
+logger = logging.getLogger(__name__)
+
+_WARN_UNKNOWN_DEVICES = 100
+"""Distinct unknown devices to log about before going quiet (counting goes on)."""
+
+# Statuses in which an authorised opening is still on its way to held open.
+_TIMED = frozenset({DoorStatus.OPEN, DoorStatus.FAULT})
+
+
+class Twin:
+    """Live state of one site; implements the drivers' ``SampleSink``.
+
+    ``clock`` stamps changes (wall time) and times open doors (monotonic);
+    ``bus`` receives the events; ``tick_s`` is how often :meth:`run` re-checks
+    time-based rules, in seconds, so a held-open door is noticed at most that
+    late.
+    """
+
+    def __init__(
+        self,
+        site: LoadedSite,
+        *,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        tick_s: float = 0.25,
+    ) -> None:
+        if tick_s <= 0:
+            raise ValueError(f"tick_s must be positive, not {tick_s}")
+        self._site = site
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._bus = bus if bus is not None else EventBus()
+        self._tick_s = tick_s
+        self._started = self._clock.time()
+
+        model = site.site
+        self._kinds = node_kinds(model)
+        self._neighbors = build_neighbors(model, self._kinds)
+        self._spaces = {space.id: space for space in model.spaces}
+        self._space_since: dict[str, float | None] = dict.fromkeys(self._spaces)
+        self._device_models = {device.id: device for device in model.devices}
+        self._devices = {device.id: DeviceRecord(device.id) for device in model.devices}
+        self._door_models = {door.id: door for door in model.doors}
+        parents = {space.id: space.parent for space in model.spaces}
+        self._door_parents = {
+            door.id: door_parent(door, parents) for door in model.doors
+        }
+        self._doors: dict[str, DoorRecord] = {}
+        for door in model.doors:
+            held_open_s = door.held_open_s or model.site.held_open_s
+            self._doors[door.id] = self._bind(DoorRecord(door.id, held_open_s))
+        self._rollup = SpaceRollup(
+            {space.id: space.parent for space in model.spaces},
+            {door.id: door.between for door in model.doors},
+        )
+
+        # Doors open with authorisation, by the monotonic time they turn held.
+        self._deadlines: dict[str, float] = {}
+        self._unknown_devices: set[str] = set()
+        self._counts = {
+            "samples": 0,
+            "samples_unknown_device": 0,
+            "inputs_not_boolean": 0,
+            "door_derivations": 0,
+            "events": 0,
+            "ticks": 0,
+        }
+
+    def _bind(self, record: DoorRecord) -> DoorRecord:
+        door = self._door_models[record.id]
+        for name, ref in door.bindings.refs().items():
+            device = self._devices.get(ref.device)
+            if device is None:
+                raise ValueError(
+                    f"door {door.id!r} binds {name} to unknown device {ref.device!r}"
+                )
+            input_name: InputName = name  # type: ignore[assignment]
+            device.bindings.setdefault(ref.point, []).append(
+                (record, input_name, ref.invert)
+            )
+            record.bound[input_name] = str(ref)
+            if device not in record.controllers:
+                record.controllers.append(device)
+                device.doors.append(record)
+        return record
+
+    @property
+    def bus(self) -> EventBus:
+        """Where this twin's events are published."""
+        return self._bus
+
+    @property
+    def site(self) -> LoadedSite:
+        return self._site
+
+    # --- the sample sink -------------------------------------------------
+
+    def publish_samples(self, samples: Iterable[Sample]) -> None:
+        """Apply readings in order. Returns quickly; never raises for bad data.
+
+        The samples of one call are taken as one snapshot: each door whose
+        inputs changed is derived once, after all of them are applied, so the
+        order of points inside a poll cannot fake an opening while locked.
+        """
+        count = 0
+        changed: dict[DoorRecord, list[str]] = {}
+        for sample in samples:
+            count += 1
+            device = self._devices.get(sample.device)
+            if device is None:
+                self._unknown_device(sample.device)
+                continue
+            point = sample.point
+            previous = device.points.get(point)
+            device.points[point] = sample
+            if sample.quality is not Quality.BAD:
+                device.good[point] = sample
+                device.last_seen = sample.received_time
+            if (
+                previous is not None
+                and previous.quality is sample.quality
+                and previous.value == sample.value
+            ):
+                # Most polls repeat the last reading; doors already reflect it.
+                continue
+            bindings = device.bindings.get(point)
+            if bindings is not None:
+                for door, name, invert in bindings:
+                    if self._apply(door, name, invert, sample):
+                        changed.setdefault(door, []).append(door.bound[name])
+        self._counts["samples"] += count
+
+        for door, points in changed.items():
+            self._derive(door, {"trigger": "sample", "points": points})
+
+    def _apply(
+        self, door: DoorRecord, name: InputName, invert: bool, sample: Sample
+    ) -> bool:
+        """Feed one sample to one door input; True if the input changed."""
+        quality = sample.quality
+        value = _as_bool(sample.value) if quality is not Quality.BAD else None
+        if value is None and quality is not Quality.BAD:
+            self._counts["inputs_not_boolean"] += 1
+            quality = Quality.BAD
+            reason: str | None = f"value {sample.value!r} is not a boolean"
+        else:
+            reason = sample.reason
+        if value is not None and invert:
+            value = not value
+
+        inputs = door.inputs
+        if quality is inputs.quality(name) and (
+            value is None or value is inputs.value(name)
+        ):
+            return False
+        door.inputs = inputs.with_sample(name, value, quality)
+        if quality is Quality.BAD:
+            door.reasons[name] = reason or "bad quality"
+        else:
+            door.reasons.pop(name, None)
+        return True
+
+    def publish_health(self, health: DeviceHealth) -> None:
+        """Record a device's health; doors of an offline device go ``offline``."""
+        device = self._devices.get(health.device)
+        if device is None:
+            self._unknown_device(health.device)
+            return
+        old = device.status
+        was_offline = device.offline
+        device.health = health
+        if health.status is not old:
+            self._emit(
+                EventType.STATE_CHANGED,
+                health.device,
+                self._kinds[health.device][0],
+                old,
+                health.status,
+                {
+                    "reason": health.reason,
+                    "consecutive_failures": health.consecutive_failures,
+                    "last_good": health.last_good,
+                    "since": health.since,
+                },
+            )
+        if device.offline is not was_offline:
+            trigger = {"trigger": "health", "device": health.device}
+            for door in device.doors:
+                self._derive(door, trigger)
+
+    def _unknown_device(self, device: str) -> None:
+        self._counts["samples_unknown_device"] += 1
+        if (
+            device not in self._unknown_devices
+            and len(self._unknown_devices) < _WARN_UNKNOWN_DEVICES
+        ):
+            self._unknown_devices.add(device)
+            logger.warning("ignoring data from %r: not a device of this site", device)
+
+    # --- derivation ------------------------------------------------------
+
+    def _derive(self, door: DoorRecord, trigger: Mapping[str, object]) -> None:
+        now = self._clock.monotonic()
+        status, memory = derive_door(
+            door.inputs, door.memory, door.controller_online, now, door.held_open_s
+        )
+        door.memory = memory
+        self._counts["door_derivations"] += 1
+
+        if status in _TIMED and memory.opened_at is not None and memory.authorised:
+            self._deadlines[door.id] = memory.opened_at + door.held_open_s
+        else:
+            self._deadlines.pop(door.id, None)
+
+        alarms = door_alarms(status, door.inputs, door.alarms)
+        if status is door.status and alarms == door.alarms:
+            return
+        detail = {**trigger, **self._door_detail(door, status)}
+
+        if status is not door.status:
+            old = door.status
+            door.status = status
+            door.since = self._clock.time()
+            self._emit(EventType.STATE_CHANGED, door.id, DOOR_KIND, old, status, detail)
+        for alarm in sorted(alarms - door.alarms):
+            self._emit(EventType.ALARM_RAISED, door.id, DOOR_KIND, None, alarm, detail)
+        for alarm in sorted(door.alarms - alarms):
+            self._emit(EventType.ALARM_CLEARED, door.id, DOOR_KIND, alarm, None, detail)
+        door.alarms = alarms
+
+        for space, before, after in self._rollup.update(door.id, status):
+            self._space_since[space] = self._clock.time()
+            self._emit(
+                EventType.STATE_CHANGED,
+                space,
+                self._kinds[space][0],
+                before,
+                after,
+                {
+                    "door": door.id,
+                    "door_status": status.value,
+                    "counts": self._rollup.counts(space),
+                },
+            )
+
+    def _door_detail(self, door: DoorRecord, status: DoorStatus) -> dict[str, object]:
+        inputs = door.inputs
+        detail: dict[str, object] = {
+            "cause": door_cause(status, inputs),
+            "inputs": {name: inputs.value(name) for name in door.bound},
+            "quality": door_qualities(door),
+        }
+        if door.reasons:
+            detail["bad"] = dict(door.reasons)
+        return detail
+
+    def _emit(
+        self,
+        kind: EventType,
+        node: str,
+        node_kind: str,
+        old: str | None,
+        new: str | None,
+        detail: Mapping[str, object],
+    ) -> None:
+        event = Event(
+            seq=self._bus.next_seq(),
+            time=self._clock.time(),
+            type=kind,
+            node=node,
+            node_kind=node_kind,
+            old=old,
+            new=new,
+            detail=detail,
+        )
+        self._bus.publish(event)
+        self._counts["events"] += 1
+
+    def tick(self) -> None:
+        """Re-check time-based rules: doors whose authorised opening ran past
+        their held-open limit turn ``held_open`` now."""
+        self._counts["ticks"] += 1
+        now = self._clock.monotonic()
+        due = [door for door, deadline in self._deadlines.items() if now > deadline]
+        for door in due:
+            self._derive(self._doors[door], {"trigger": "clock"})
+
+    async def run(self) -> None:
+        """Call :meth:`tick` every ``tick_s`` seconds until cancelled."""
+        while True:
+            self.tick()
+            await asyncio.sleep(self._tick_s)
+
+    # --- reading ---------------------------------------------------------
+
+    def node(self, node_id: str) -> NodeView:
+        """The node's current view; ``KeyError`` for an unknown id."""
+        category = self._kinds[node_id][1]
+        if category == DOOR_KIND:
+            model = self._door_models[node_id]
+            return door_view(self._doors[node_id], model, self._door_parents[node_id])
+        if category == SPACE:
+            return space_view(
+                self._spaces[node_id], self._rollup, self._space_since[node_id]
+            )
+        return device_view(self._devices[node_id], self._device_models[node_id])
+
+    def nodes(self, kind: str | None = None) -> list[NodeView]:
+        """Every node (site file order: spaces, doors, devices), or those of one
+        ``kind``; ``"space"`` and ``"device"`` select a whole category."""
+        return [
+            self.node(node)
+            for node, (node_kind, category) in self._kinds.items()
+            if kind is None or kind in (node_kind, category)
+        ]
+
+    def neighbors(self, node_id: str) -> list[Neighbor]:
+        """The nodes linked to this one and how; ``KeyError`` for an unknown id."""
+        return list(self._neighbors[node_id])
+
+    def device_health(self, device_id: str) -> DeviceHealth:
+        """The device's last reported health; status ``unknown`` (since the twin
+        started) before any. ``KeyError`` for an unknown device."""
+        device = self._devices[device_id]
+        if device.health is not None:
+            return device.health
+        return DeviceHealth(device_id, DeviceStatus.UNKNOWN, self._started, None, 0)
+
+    def latest(self, device: str, point: str) -> Sample | None:
+        """The point's latest sample of any quality, None before any."""
+        record = self._devices.get(device)
+        return None if record is None else record.points.get(point)
+
+    def last_good(self, device: str, point: str) -> Sample | None:
+        """The point's latest good or uncertain sample, None before any."""
+        record = self._devices.get(device)
+        return None if record is None else record.good.get(point)
+
+    def points(self, device: str) -> Mapping[str, Sample]:
+        """A copy of the device's latest sample per point; ``KeyError`` for an
+        unknown device."""
+        return dict(self._devices[device].points)
+
+    def stats(self) -> dict[str, int]:
+        """Counters since start: samples applied and dropped, derivations,
+        events, ticks, and the doors being timed towards held open."""
+        return {**self._counts, "doors_timed": len(self._deadlines)}
+
+
+def _as_bool(value: Value) -> bool | None:
+    """A point's value as a boolean, or None if it is not one (0 and 1 count)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    return None
