@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from topology._network_rules import network_problems
 from topology._profiles import load_profile
 from topology._rules import NODE_SECTIONS, SiteRules
 from topology._validate import validate
@@ -69,7 +70,7 @@ def load_site(path: str | Path) -> LoadedSite:
         document,
         SiteFile,
         "site file",
-        lists=tuple(NODE_SECTIONS),
+        lists=(*NODE_SECTIONS, "links"),
         mappings=("profiles",),
     )
     problems = list(result.problems)
@@ -104,6 +105,7 @@ def load_site(path: str | Path) -> LoadedSite:
             profiles[profile_id] = profile
 
     problems.extend(SiteRules(document, site, result.indexes, profiles, unusable).run())
+    problems.extend(network_problems(document, site, result.indexes))
     if problems:
         raise SiteError(_ordered(problems, site_path))
     return LoadedSite(site_path, site, profiles, build_graph(site))

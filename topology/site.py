@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from topology.network import Link, MacAddress, NetworkSettings, SnmpSettings
+
 Identifier = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", min_length=1, max_length=64)
 ]
@@ -81,6 +83,8 @@ class Device(_Strict):
     poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     location: Identifier | None = None
+    snmp: SnmpSettings | None = None
+    mac: MacAddress | None = None
 
 
 class PointRef(_Strict):
@@ -175,3 +179,5 @@ class SiteFile(_Strict):
     doors: list[Door] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
     interlocks: list[Interlock] = Field(default_factory=list)
+    network: NetworkSettings | None = None
+    links: list[Link] = Field(default_factory=list)

@@ -30,6 +30,7 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from topology.loader import LoadedSite
+from topology.paths import network_paths
 from topology.sample import DeviceHealth, DeviceStatus, Quality, Sample, Value
 from twin.clock import Clock, SystemClock
 from twin.door import (
@@ -40,6 +41,7 @@ from twin.door import (
     door_cause,
 )
 from twin.events import Event, EventBus, EventType
+from twin.network import NetworkWatch, network_events
 from twin.records import DeviceRecord, DoorRecord
 from twin.space import SpaceRollup
 from twin.views import (
@@ -49,8 +51,8 @@ from twin.views import (
     NodeView,
     build_neighbors,
     device_view,
-    door_qualities,
     door_parent,
+    door_qualities,
     door_view,
     node_kinds,
     space_view,
@@ -106,6 +108,7 @@ class Twin:
         for door in model.doors:
             held_open_s = door.held_open_s or model.site.held_open_s
             self._doors[door.id] = self._bind(DoorRecord(door.id, held_open_s))
+        self._network = NetworkWatch(network_paths(model))
         self._rollup = SpaceRollup(
             {space.id: space.parent for space in model.spaces},
             {door.id: door.between for door in model.doors},
@@ -161,6 +164,7 @@ class Twin:
         """
         count = 0
         changed: dict[DoorRecord, list[str]] = {}
+        network_changed = False
         for sample in samples:
             count += 1
             device = self._devices.get(sample.device)
@@ -180,6 +184,10 @@ class Twin:
             ):
                 # Most polls repeat the last reading; doors already reflect it.
                 continue
+            port = self._network.watched_port(sample.device, point)
+            if port is not None and sample.quality is not Quality.BAD:
+                value = sample.value if isinstance(sample.value, str) else None
+                network_changed |= self._network.set_port(sample.device, port, value)
             bindings = device.bindings.get(point)
             if bindings is not None:
                 for door, name, invert in bindings:
@@ -187,6 +195,8 @@ class Twin:
                         changed.setdefault(door, []).append(door.bound[name])
         self._counts["samples"] += count
 
+        if network_changed:
+            self._update_network()
         for door, points in changed.items():
             self._derive(door, {"trigger": "sample", "points": points})
 
@@ -226,6 +236,7 @@ class Twin:
         old = device.status
         was_offline = device.offline
         device.health = health
+        reported_offline = health.status is DeviceStatus.OFFLINE
         if health.status is not old:
             self._emit(
                 EventType.STATE_CHANGED,
@@ -244,6 +255,26 @@ class Twin:
             trigger = {"trigger": "health", "device": health.device}
             for door in device.doors:
                 self._derive(door, trigger)
+        if self._network.set_offline(health.device, reported_offline):
+            self._update_network()
+
+    def _update_network(self) -> None:
+        """Recompute network causes; publish one alarm per cause, mark devices
+        behind it unreachable and their doors offline (see :mod:`twin.network`)."""
+        change = self._network.update()
+        status = {d: self._devices[d].status.value for d in change.unreachable}
+        for event in network_events(change, status):
+            node_kind = self._kinds[event.node][0]
+            kind = EventType(event.type)
+            self._emit(kind, event.node, node_kind, event.old, event.new, event.detail)
+        for device_id, cause in change.unreachable.items():
+            device = self._devices[device_id]
+            was_offline = device.offline
+            device.network_cause = None if cause is None else cause.describe()
+            if device.offline is not was_offline:
+                trigger = {"trigger": "network", "device": device_id}
+                for door in device.doors:
+                    self._derive(door, trigger)
 
     def _unknown_device(self, device: str) -> None:
         self._counts["samples_unknown_device"] += 1
