@@ -264,7 +264,24 @@ class SnmpClient:
     async def _request(
         self, repetitions: int | None, var_binds: list[tuple[Any, Any]]
     ) -> list[tuple[Any, Any]]:
-        """One GET (``repetitions`` None) or GETBULK; the raw varbinds."""
+        """One GET (``repetitions`` None) or GETBULK; the raw varbinds.
+
+        An SNMPv3 agent that stops answering after it had been discovered may
+        have a new engine id (replaced, or reset): the engine is discovered
+        again and the request sent once more. Later failures are not retried,
+        so a dead agent costs one extra wait only the first time.
+        """
+        try:
+            return await self._send(repetitions, var_binds)
+        except (RequestTimeout, SnmpSecurityError) as exc:
+            if not self._forget_peer_engine():
+                raise
+            logger.info("%s: %s; discovering its SNMPv3 engine again", self.name, exc)
+        return await self._send(repetitions, var_binds)
+
+    async def _send(
+        self, repetitions: int | None, var_binds: list[tuple[Any, Any]]
+    ) -> list[tuple[Any, Any]]:
         if self._target is None:
             await self.open()
         target = self._target
@@ -304,7 +321,6 @@ class SnmpClient:
             async with asyncio.timeout(self.deadline_s):
                 indication, status, index, answer = await future
         except TimeoutError as exc:
-            self._forget_peer_engine()
             raise RequestTimeout(
                 f"{self.name}: no answer within {self.deadline_s:.1f} s"
             ) from exc
@@ -314,10 +330,7 @@ class SnmpClient:
             ) from exc
 
         if indication:
-            error = self._translate(indication)
-            if isinstance(error, RequestTimeout | SnmpSecurityError):
-                self._forget_peer_engine()
-            raise error
+            raise self._translate(indication)
         if status:
             name = (
                 status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
@@ -329,8 +342,9 @@ class SnmpClient:
             )
         return list(answer)
 
-    def _forget_peer_engine(self) -> None:
-        """Make the next SNMPv3 request discover the agent's engine again.
+    def _forget_peer_engine(self) -> bool:
+        """Make the next SNMPv3 request discover the agent's engine again;
+        True if an engine id was known (and is now forgotten).
 
         pysnmp keeps a discovered engine id per address for 300 s and keeps
         using it even when the agent now has another one (a replaced switch, a
@@ -340,11 +354,13 @@ class SnmpClient:
         """
         target = self._target
         if target is None or self.credentials.version != "v3":
-            return
+            return False
         mp = target.engine.message_processing_subsystems.get(3)
         cache = getattr(mp, "_SnmpV3MessageProcessingModel__engineIdCache", None)
-        if isinstance(cache, dict) and cache.pop(target.transport_info, None):
-            logger.debug("%s: forgot the SNMPv3 engine id", self.name)
+        return (
+            isinstance(cache, dict)
+            and cache.pop(target.transport_info, None) is not None
+        )
 
     def _translate(self, indication: Any) -> Exception:
         text = str(indication)

@@ -128,12 +128,21 @@ async def test_v3_survives_reboot_and_rediscovers_a_new_engine() -> None:
             assert (await client.get([oids.SYS_NAME]))[oids.SYS_NAME] == b"SW-A"
 
             # Another engine id on the same address (a replaced switch): the
-            # request after the failure discovers it again.
+            # silent request is sent again after discovering the new engine.
             await sim.replace(b"\x80\x00\x1f\x88\x04replacement")
+            requests = client.requests
+            assert (await client.get([oids.SYS_NAME]))[oids.SYS_NAME] == b"SW-A"
+            assert client.requests == requests + 2
+            second_engine = client.peer_engine_id()
+
+            # Once it is known dead, a request is not tried twice.
+            await sim.power_off()
             with pytest.raises(RequestTimeout):
                 await client.get([oids.SYS_NAME])
-            assert (await client.get([oids.SYS_NAME]))[oids.SYS_NAME] == b"SW-A"
-            second_engine = client.peer_engine_id()
+            requests = client.requests
+            with pytest.raises(RequestTimeout):
+                await client.get([oids.SYS_NAME])
+            assert client.requests == requests + 1
         finally:
             await client.close()
             await engines.close()
