@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from drivers.errors import DecodeError, NotWritableError, ProtocolError
 from drivers.snmp import oids
@@ -45,7 +46,7 @@ from drivers.snmp.interfaces import (
     static_values,
 )
 from drivers.snmp.oids import Oid
-from drivers.snmp.security import SnmpCredentials
+from drivers.snmp.security import SnmpCredentials, credentials_for
 from topology.sample import Quality, Sample, Value
 from topology.site import Device
 
@@ -261,6 +262,27 @@ class SnmpDriver:
             for interface in self._interfaces.values()
             for attribute in ("oper_status", "admin_status")
         ]
+
+    @classmethod
+    def for_device(
+        cls,
+        device: Device,
+        *,
+        engines: SnmpEngines | None = None,
+        environ: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> SnmpDriver:
+        """A driver for a site device: credentials, retries and GETBULK size
+        from its ``snmp`` settings (secrets from the environment).
+
+        Raises ``SnmpConfigError`` for missing settings or secrets, and
+        ``ValueError`` when the device has no endpoint.
+        """
+        credentials = credentials_for(device, environ)
+        if device.snmp is not None:
+            options.setdefault("retries", device.snmp.retries)
+            options.setdefault("max_repetitions", device.snmp.max_repetitions)
+        return cls(device, credentials, engines=engines, **options)
 
     def __repr__(self) -> str:
         return f"<SnmpDriver {self._device_id} {len(self._interfaces)} interfaces>"

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pysnmp.hlapi.v3arch.asyncio import CommunityData, UsmUserData, auth
 
 from drivers.snmp.errors import SnmpConfigError
+from topology.site import Device
 
 AUTH_PROTOCOLS: dict[str, Any] = {
     "md5": auth.USM_AUTH_HMAC96_MD5,
@@ -143,3 +144,37 @@ def read_secret(variable: str, environ: Mapping[str, str] | None = None) -> str:
     if not value:
         raise SnmpConfigError(f"environment variable {variable} is not set")
     return value
+
+
+def credentials_for(
+    device: Device, environ: Mapping[str, str] | None = None
+) -> SnmpCredentials:
+    """The credentials a device's ``snmp`` settings describe, secrets read from
+    the environment variables they name (``environ`` defaults to the process's).
+
+    Raises :class:`SnmpConfigError` when the device has no ``snmp`` settings or
+    a named variable is unset.
+    """
+    settings = device.snmp
+    if settings is None:
+        raise SnmpConfigError(f"device {device.id} has no snmp settings")
+    if settings.version == "v2c":
+        community = settings.community
+        if community is None:
+            assert settings.community_env is not None  # checked by SnmpSettings
+            community = read_secret(settings.community_env, environ)
+        return SnmpCredentials.v2c(community)
+
+    assert settings.user is not None  # checked by SnmpSettings
+    auth_key = priv_key = None
+    if settings.auth_key_env is not None:
+        auth_key = read_secret(settings.auth_key_env, environ)
+    if settings.priv_key_env is not None:
+        priv_key = read_secret(settings.priv_key_env, environ)
+    return SnmpCredentials.v3(
+        settings.user,
+        auth_protocol=settings.auth_protocol,
+        auth_key=auth_key,
+        priv_protocol=settings.priv_protocol,
+        priv_key=priv_key,
+    )
