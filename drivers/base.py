@@ -58,8 +58,8 @@ class DeviceDriver(Protocol):
         """
         ...
 
-    async def write(self, point: str, value: Value) -> None:
-        """Write ``value`` (engineering units) to ``point`` over the same
+    async def write(self, point_name: str, value: Value) -> None:
+        """Write ``value`` (engineering units) to ``point_name`` over the same
         connection. Raises ``NotFoundError``, ``NotWritableError``,
         ``InvalidValueError`` or any request error."""
         ...

@@ -1,7 +1,9 @@
 """Events the twin publishes, and the bus that fans them out to subscribers.
 
 An :class:`Event` says that something changed on one node: a status transition
-(``state_changed``) or an alarm raised or cleared. Events carry an increasing
+(``state_changed``), an alarm raised, cleared or acknowledged (see
+:mod:`twin.alarms`), or a door command's progress (``command_changed``, see
+:mod:`twin.commands`). Events carry an increasing
 ``seq`` so a client can tell whether it missed any.
 
 The bus never blocks its publisher. Each subscriber has a bounded queue; when a
@@ -36,6 +38,8 @@ class EventType(StrEnum):
     STATE_CHANGED = "state_changed"
     ALARM_RAISED = "alarm_raised"
     ALARM_CLEARED = "alarm_cleared"
+    ALARM_ACKNOWLEDGED = "alarm_acknowledged"
+    COMMAND_CHANGED = "command_changed"
     EVENTS_DROPPED = "events_dropped"
     """Only ever seen by a subscriber that fell behind; never in the history."""
 
@@ -45,9 +49,12 @@ class Event:
     """One change on one node.
 
     ``time`` is epoch seconds. For ``state_changed``, ``old`` and ``new`` are the
-    statuses; for ``alarm_raised`` ``new`` is the alarm's name (``old`` is None)
-    and for ``alarm_cleared`` ``old`` is (``new`` is None). ``detail`` says why:
-    the inputs behind a door's change, the cause, the device's reason.
+    statuses; for ``alarm_raised`` and ``alarm_acknowledged`` ``new`` is the
+    alarm's type (``old`` is None) and for ``alarm_cleared`` ``old`` is (``new``
+    is None); for ``command_changed`` they are the command's outcome before and
+    after (``old`` is None for a new command). ``detail`` says why: the inputs
+    behind a door's change, the cause, the device's reason, the alarm or the
+    command as a mapping.
     """
 
     seq: int

@@ -32,8 +32,13 @@ from collections.abc import Iterable, Mapping
 from topology.loader import LoadedSite
 from topology.paths import network_paths
 from topology.sample import DeviceHealth, DeviceStatus, Quality, Sample, Value
+from twin.alarms import AlarmBook, AlarmType
+from twin.causes import door_alarm_cause, offline_cause
 from twin.clock import Clock, SystemClock
+from twin.command_book import CommandBook
+from twin.commands import Action, CommandTicket
 from twin.door import (
+    DoorAlarm,
     DoorStatus,
     InputName,
     derive_door,
@@ -41,7 +46,8 @@ from twin.door import (
     door_cause,
 )
 from twin.events import Event, EventBus, EventType
-from twin.network import NetworkWatch, network_events
+from twin.interlock import InterlockWatch
+from twin.network import NetworkWatch, alarm_conditions, network_events
 from twin.records import DeviceRecord, DoorRecord
 from twin.space import SpaceRollup
 from twin.views import (
@@ -73,7 +79,9 @@ class Twin:
     ``clock`` stamps changes (wall time) and times open doors (monotonic);
     ``bus`` receives the events; ``tick_s`` is how often :meth:`run` re-checks
     time-based rules, in seconds, so a held-open door is noticed at most that
-    late.
+    late. ``converge_s`` is how long a commanded door gets to report the new
+    state (see :class:`~twin.command_book.CommandBook`; None: per device), and
+    ``command_log`` how many commands the audit log keeps.
     """
 
     def __init__(
@@ -83,6 +91,9 @@ class Twin:
         clock: Clock | None = None,
         bus: EventBus | None = None,
         tick_s: float = 0.25,
+        converge_s: float | None = None,
+        command_log: int = 1000,
+        network_recheck_s: float = 60.0,
     ) -> None:
         if tick_s <= 0:
             raise ValueError(f"tick_s must be positive, not {tick_s}")
@@ -109,9 +120,27 @@ class Twin:
             held_open_s = door.held_open_s or model.site.held_open_s
             self._doors[door.id] = self._bind(DoorRecord(door.id, held_open_s))
         self._network = NetworkWatch(network_paths(model))
+        # Devices last reported offline while cut off, by the monotonic time
+        # their offline status is trusted if no poll says otherwise.
+        self._network_recheck_s = network_recheck_s
+        self._rechecks: dict[str, float] = {}
+        self._network_alarms: dict[tuple[str, str], list[str]] = {}
         self._rollup = SpaceRollup(
             {space.id: space.parent for space in model.spaces},
             {door.id: door.between for door in model.doors},
+        )
+        self._alarms = AlarmBook(self._clock, self._emit)
+        self._interlocks = InterlockWatch(model.interlocks, self._doors, self._alarms)
+        self._commands = CommandBook(
+            site,
+            self._doors,
+            self._devices,
+            clock=self._clock,
+            emit=self._emit,
+            alarms=self._alarms,
+            interlocks=self._interlocks,
+            converge_s=converge_s,
+            audit=command_log,
         )
 
         # Doors open with authorisation, by the monotonic time they turn held.
@@ -237,6 +266,8 @@ class Twin:
         was_offline = device.offline
         device.health = health
         reported_offline = health.status is DeviceStatus.OFFLINE
+        if not reported_offline:
+            self._rechecks.pop(health.device, None)
         if health.status is not old:
             self._emit(
                 EventType.STATE_CHANGED,
@@ -252,6 +283,14 @@ class Twin:
                 },
             )
         if device.offline is not was_offline:
+            kind = self._kinds[health.device][0]
+            if device.offline:
+                cause = offline_cause(health, [door.id for door in device.doors])
+                self._alarms.raise_alarm(
+                    AlarmType.DEVICE_OFFLINE, health.device, kind, cause
+                )
+            else:
+                self._alarms.clear_alarm(AlarmType.DEVICE_OFFLINE, health.device)
             trigger = {"trigger": "health", "device": health.device}
             for door in device.doors:
                 self._derive(door, trigger)
@@ -259,22 +298,72 @@ class Twin:
             self._update_network()
 
     def _update_network(self) -> None:
-        """Recompute network causes; publish one alarm per cause, mark devices
-        behind it unreachable and their doors offline (see :mod:`twin.network`)."""
+        """Recompute network causes: mark the devices behind a cause
+        unreachable (their doors offline), keep one alarm per cause, and wait
+        for devices reported offline while cut off (see :mod:`twin.network`)."""
         change = self._network.update()
+        recheck_at = self._clock.monotonic() + self._network_recheck_s
+        for device_id in change.suspected:
+            self._rechecks[device_id] = recheck_at
         status = {d: self._devices[d].status.value for d in change.unreachable}
         for event in network_events(change, status):
             node_kind = self._kinds[event.node][0]
-            kind = EventType(event.type)
-            self._emit(kind, event.node, node_kind, event.old, event.new, event.detail)
+            self._emit(
+                EventType.STATE_CHANGED,
+                event.node,
+                node_kind,
+                event.old,
+                event.new,
+                event.detail,
+            )
         for device_id, cause in change.unreachable.items():
             device = self._devices[device_id]
             was_offline = device.offline
             device.network_cause = None if cause is None else cause.describe()
+            if cause is not None:
+                # An offline alarm raised before the cut was known is explained.
+                explained = {"explained_by": cause.describe()}
+                self._alarms.clear_alarm(AlarmType.DEVICE_OFFLINE, device_id, explained)
+                self._rechecks.pop(device_id, None)
             if device.offline is not was_offline:
                 trigger = {"trigger": "network", "device": device_id}
                 for door in device.doors:
                     self._derive(door, trigger)
+        self._sync_network_alarms()
+
+    def _sync_network_alarms(self) -> None:
+        wanted = alarm_conditions(self._network.causes())
+        for (name, node), chain in wanted.items():
+            if self._network_alarms.get((name, node)) == chain:
+                continue
+            kind = AlarmType(name)
+            if not self._alarms.amend_cause(kind, node, chain):
+                self._alarms.raise_alarm(kind, node, self._kinds[node][0], chain)
+        for name, node in self._network_alarms.keys() - wanted.keys():
+            # A switch's own offline alarm follows its health, not the network.
+            if name == AlarmType.LINK_DOWN:
+                self._alarms.clear_alarm(AlarmType.LINK_DOWN, node)
+        self._network_alarms = wanted
+
+    def _recheck_network(self, now: float) -> None:
+        """Trust the offline status of devices still unanswered a while after
+        their network path was repaired."""
+        due = [d for d, deadline in self._rechecks.items() if now > deadline]
+        for device_id in due:
+            del self._rechecks[device_id]
+            device = self._devices[device_id]
+            if device.health is None or device.network_cause is not None:
+                continue
+            if device.status is DeviceStatus.OFFLINE and self._network.confirm(
+                device_id
+            ):
+                cause = offline_cause(device.health, [door.id for door in device.doors])
+                cause.append("still not answering after its network path came back")
+                kind = self._kinds[device_id][0]
+                self._alarms.raise_alarm(
+                    AlarmType.DEVICE_OFFLINE, device_id, kind, cause
+                )
+                self._update_network()
 
     def _unknown_device(self, device: str) -> None:
         self._counts["samples_unknown_device"] += 1
@@ -301,8 +390,21 @@ class Twin:
             self._deadlines.pop(door.id, None)
 
         alarms = door_alarms(status, door.inputs, door.alarms)
-        if status is door.status and alarms == door.alarms:
-            return
+        if status is not door.status or alarms != door.alarms:
+            self._publish_door(door, status, alarms, trigger)
+        # Only doors in an interlock group or with a command pay for these.
+        if door.interlocks:
+            self._interlocks.door_changed(door)
+        if door.command is not None:
+            self._commands.observe(door)
+
+    def _publish_door(
+        self,
+        door: DoorRecord,
+        status: DoorStatus,
+        alarms: frozenset[DoorAlarm],
+        trigger: Mapping[str, object],
+    ) -> None:
         detail = {**trigger, **self._door_detail(door, status)}
 
         if status is not door.status:
@@ -311,9 +413,12 @@ class Twin:
             door.since = self._clock.time()
             self._emit(EventType.STATE_CHANGED, door.id, DOOR_KIND, old, status, detail)
         for alarm in sorted(alarms - door.alarms):
-            self._emit(EventType.ALARM_RAISED, door.id, DOOR_KIND, None, alarm, detail)
+            cause = door_alarm_cause(alarm, door)
+            self._alarms.raise_alarm(
+                AlarmType(alarm), door.id, DOOR_KIND, cause, detail
+            )
         for alarm in sorted(door.alarms - alarms):
-            self._emit(EventType.ALARM_CLEARED, door.id, DOOR_KIND, alarm, None, detail)
+            self._alarms.clear_alarm(AlarmType(alarm), door.id, detail)
         door.alarms = alarms
 
         for space, before, after in self._rollup.update(door.id, status):
@@ -366,18 +471,62 @@ class Twin:
 
     def tick(self) -> None:
         """Re-check time-based rules: doors whose authorised opening ran past
-        their held-open limit turn ``held_open`` now."""
+        their held-open limit turn ``held_open`` now, and commands past their
+        deadline ``not_converged``."""
         self._counts["ticks"] += 1
         now = self._clock.monotonic()
         due = [door for door, deadline in self._deadlines.items() if now > deadline]
         for door in due:
             self._derive(self._doors[door], {"trigger": "clock"})
+        if self._rechecks:
+            self._recheck_network(now)
+        self._commands.tick()
 
     async def run(self) -> None:
         """Call :meth:`tick` every ``tick_s`` seconds until cancelled."""
         while True:
             self.tick()
             await asyncio.sleep(self._tick_s)
+
+    # --- commands and alarms ----------------------------------------------
+
+    def request_door(self, door_id: str, action: Action, user: str) -> CommandTicket:
+        """Make locked (``"lock"``) or unlocked the door's desired state, for
+        ``user``; returns the ticket naming the device, point and value to
+        write. Raises ``KeyError`` (unknown door), ``ValueError`` (unknown
+        action, blank user) or :class:`~twin.commands.CommandRefused` (no
+        writable command point, offline, interlock); see :mod:`twin.commands`.
+        """
+        return self._commands.request(door_id, action, user)
+
+    def command_written(self, command_id: str) -> CommandTicket:
+        """Record that a command's write succeeded; ``KeyError`` if unknown."""
+        return self._commands.written(command_id)
+
+    def command_failed(self, command_id: str, reason: str) -> CommandTicket:
+        """Record that a command's write failed (raises ``command_failed``);
+        ``KeyError`` if unknown."""
+        return self._commands.failed(command_id, reason)
+
+    def command(self, command_id: str) -> CommandTicket:
+        """A command of the audit log; ``KeyError`` if unknown or forgotten."""
+        return self._commands.get(command_id)
+
+    def commands(self, limit: int = 100) -> list[CommandTicket]:
+        """The audit log: up to ``limit`` commands, accepted or refused, the
+        most recent first."""
+        return self._commands.recent(limit)
+
+    @property
+    def alarms(self) -> AlarmBook:
+        """The alarm list: ``listed()``, ``history()``, ``get()``,
+        ``acknowledge()``."""
+        return self._alarms
+
+    @property
+    def interlocks(self) -> InterlockWatch:
+        """The interlock groups: ``groups()`` and ``violations()``."""
+        return self._interlocks
 
     # --- reading ---------------------------------------------------------
 
@@ -431,8 +580,15 @@ class Twin:
 
     def stats(self) -> dict[str, int]:
         """Counters since start: samples applied and dropped, derivations,
-        events, ticks, and the doors being timed towards held open."""
-        return {**self._counts, "doors_timed": len(self._deadlines)}
+        events, ticks; and now: the doors being timed towards held open, the
+        commands waiting on a door, the listed, active and unacknowledged
+        alarms."""
+        return {
+            **self._counts,
+            "doors_timed": len(self._deadlines),
+            "commands_watched": self._commands.pending(),
+            **{f"alarms_{name}": n for name, n in self._alarms.counts().items()},
+        }
 
 
 def _as_bool(value: Value) -> bool | None:

@@ -19,9 +19,11 @@ alarm per device. Ports report down with ifOperStatus ``down``,
 ``lower_layer_down`` or ``not_present``; any other status, or none yet, is
 not taken as down.
 
-Offline reports are taken as they come: a switch reported offline while cut
-off stays a cause after the cut is repaired, until its poller reports it again
-(one poll interval at most).
+An offline report received while a device was cut off says nothing about the
+device itself. When the cut is repaired, such a device is *suspect*: its
+offline status is not used as a cause until the twin confirms it (its poller
+still cannot reach it after a grace time), so a repaired uplink does not turn
+into a burst of alarms for devices whose pollers have not caught up yet.
 
 Pure logic with no I/O and no clock: the twin feeds it port and device
 changes and turns what :meth:`NetworkWatch.update` returns into events.
@@ -29,7 +31,7 @@ changes and turns what :meth:`NetworkWatch.update` returns into events.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from topology.paths import NetworkPath
@@ -95,18 +97,16 @@ class NetworkChange:
 
     ``unreachable`` maps each device whose cause changed to its new cause
     (``None``: reachable again) and ``previous`` to the cause it had before.
-    ``raised`` and ``updated`` map causes to the devices now behind them;
-    ``cleared`` lists causes that are gone.
+    ``suspected`` lists devices that became reachable while last reported
+    offline (see the module docstring).
     """
 
     unreachable: dict[str, NetworkCause | None]
     previous: dict[str, NetworkCause | None]
-    raised: dict[NetworkCause, list[str]]
-    updated: dict[NetworkCause, list[str]]
-    cleared: list[NetworkCause]
+    suspected: list[str]
 
     def __bool__(self) -> bool:
-        return bool(self.unreachable or self.raised or self.updated or self.cleared)
+        return bool(self.unreachable or self.suspected)
 
 
 class NetworkWatch:
@@ -124,8 +124,9 @@ class NetworkWatch:
                     points[oper_status_point(hop.upstream_port)] = hop.upstream_port
         self._ports: dict[tuple[str, str], str] = {}
         self._offline: set[str] = set()
+        self._reported_while_cut: set[str] = set()
+        self._suspect: set[str] = set()
         self._causes: dict[str, NetworkCause] = {}
-        self._behind: dict[NetworkCause, list[str]] = {}
 
     @property
     def paths(self) -> Mapping[str, NetworkPath]:
@@ -147,13 +148,26 @@ class NetworkWatch:
         return True
 
     def set_offline(self, device: str, offline: bool) -> bool:
-        """Record whether ``device`` is offline; True if that changed."""
-        if offline == (device in self._offline):
-            return False
+        """Record a fresh health report for ``device``; True if that changed
+        whether it counts as offline."""
+        before = device in self._offline and device not in self._suspect
+        self._suspect.discard(device)
         if offline:
             self._offline.add(device)
+            if device in self._causes:
+                self._reported_while_cut.add(device)
         else:
             self._offline.discard(device)
+            self._reported_while_cut.discard(device)
+        return before != (device in self._offline)
+
+    def confirm(self, device: str) -> bool:
+        """Trust a suspect device's offline status after all; True if it was
+        suspect. Call :meth:`update` afterwards."""
+        if device not in self._suspect:
+            return False
+        self._suspect.discard(device)
+        self._reported_while_cut.discard(device)
         return True
 
     def cause_of(self, device: str) -> NetworkCause | None:
@@ -161,28 +175,38 @@ class NetworkWatch:
         broken (as of the last :meth:`update`)."""
         return self._causes.get(device)
 
-    def behind(self, cause: NetworkCause) -> list[str]:
-        """The devices ``cause`` cuts off (as of the last :meth:`update`)."""
-        return list(self._behind.get(cause, []))
-
     def causes(self) -> dict[NetworkCause, list[str]]:
-        """Every current cause and the devices behind it."""
-        return {cause: list(devices) for cause, devices in self._behind.items()}
+        """Every current cause and the devices behind it, in path order."""
+        behind: dict[NetworkCause, list[str]] = {}
+        for device, cause in self._causes.items():
+            behind.setdefault(cause, []).append(device)
+        return behind
 
     def update(self) -> NetworkChange:
         """Recompute every device's cause and say what changed since last time.
 
-        Time is linear in the total length of the paths.
+        Time is linear in the total length of the paths (times the rare extra
+        pass when a repair leaves devices suspect).
         """
-        causes: dict[str, NetworkCause] = {}
-        offline = frozenset(self._offline)
-        for device, path in self._paths.items():
-            cause = find_cause(path, offline, self._ports)
-            if cause is not None:
-                causes[device] = cause
-        behind: dict[NetworkCause, list[str]] = {}
-        for device, cause in causes.items():
-            behind.setdefault(cause, []).append(device)
+        suspected: list[str] = []
+        while True:
+            trusted = frozenset(self._offline - self._suspect)
+            causes: dict[str, NetworkCause] = {}
+            for device, path in self._paths.items():
+                cause = find_cause(path, trusted, self._ports)
+                if cause is not None:
+                    causes[device] = cause
+            # Offline reports made while cut off are suspect once the cut is
+            # gone; another pass, since they may have been causes themselves.
+            fresh = sorted(
+                d
+                for d in self._reported_while_cut & trusted
+                if d not in causes and d in self._offline
+            )
+            if not fresh:
+                break
+            self._suspect.update(fresh)
+            suspected.extend(fresh)
 
         unreachable: dict[str, NetworkCause | None] = {}
         previous: dict[str, NetworkCause | None] = {}
@@ -190,78 +214,71 @@ class NetworkWatch:
             if self._causes.get(device) != causes.get(device):
                 unreachable[device] = causes.get(device)
                 previous[device] = self._causes.get(device)
-        raised = {c: d for c, d in behind.items() if c not in self._behind}
-        updated = {
-            c: d
-            for c, d in behind.items()
-            if c in self._behind and self._behind[c] != d
-        }
-        cleared = sorted(c for c in self._behind if c not in behind)
-
         self._causes = causes
-        self._behind = behind
-        return NetworkChange(unreachable, previous, raised, updated, cleared)
+        return NetworkChange(unreachable, previous, suspected)
+
+
+def alarm_conditions(
+    causes: Mapping[NetworkCause, Sequence[str]],
+) -> dict[tuple[str, str], list[str]]:
+    """The alarms the current causes call for: one per (alarm, switch), with
+    its cause chain. Several ports down on one switch share its ``link_down``
+    alarm; a switch offline on the way amends its own ``device_offline``.
+    """
+    found: dict[tuple[str, str], list[str]] = {}
+    for cause in sorted(causes):
+        chain = found.setdefault((cause.alarm, cause.device), [])
+        if not chain:
+            chain.append(
+                f"{cause.device} cuts devices off"
+                if cause.kind == DEVICE_OFFLINE
+                else f"link down on {cause.device}"
+            )
+        devices = ", ".join(causes[cause])
+        chain.append(f"{cause.describe()}: {devices} unreachable")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
 class NetworkEvent:
-    """An event the twin should publish for a network change: ``type`` is
-    ``state_changed``, ``alarm_raised`` or ``alarm_cleared`` (the values of
-    :class:`twin.events.EventType`), the rest as in :class:`twin.events.Event`."""
+    """A state event the twin should publish for a device whose reachability
+    changed, as in :class:`twin.events.Event`."""
 
-    type: str
     node: str
-    old: str | None
-    new: str | None
+    old: str
+    new: str
     detail: Mapping[str, object]
 
 
 def network_events(
     change: NetworkChange, status: Mapping[str, str]
 ) -> list[NetworkEvent]:
-    """The events for ``change``: alarms raised first (one per cause, naming the
-    devices behind it), then devices turning unreachable or reachable, then
-    alarms cleared.
+    """``state_changed`` events for devices turning unreachable or reachable.
 
     ``status`` holds each changed device's health status word (what it shows
     when reachable). A device whose cause merely changed to another cause gets
-    no state event; the new alarm says it.
+    no event; the alarms say it.
     """
-    events = [
-        NetworkEvent(
-            "alarm_raised",
-            cause.device,
-            None,
-            cause.alarm,
-            {**_detail(cause), "unreachable": list(devices)},
-        )
-        for cause, devices in sorted(change.raised.items())
-    ]
+    events = []
     for device, cause in change.unreachable.items():
         before = change.previous.get(device)
         if (before is None) == (cause is None):
             continue
         own = status.get(device, "unknown")
         if cause is not None:
-            events.append(
-                NetworkEvent(
-                    "state_changed", device, own, "unreachable", _detail(cause)
-                )
-            )
+            events.append(NetworkEvent(device, own, "unreachable", describe(cause)))
         else:
             assert before is not None
-            detail = {**_detail(before), "cleared": True}
             events.append(
-                NetworkEvent("state_changed", device, "unreachable", own, detail)
+                NetworkEvent(
+                    device, "unreachable", own, {**describe(before), "cleared": True}
+                )
             )
-    events.extend(
-        NetworkEvent("alarm_cleared", cause.device, cause.alarm, None, _detail(cause))
-        for cause in change.cleared
-    )
     return events
 
 
-def _detail(cause: NetworkCause) -> dict[str, object]:
+def describe(cause: NetworkCause) -> dict[str, object]:
+    """The cause as event detail."""
     return {
         "cause": cause.describe(),
         "cause_kind": cause.kind,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from topology.sample import DeviceHealth, DeviceStatus, Sample
 from twin.door import DoorAlarm, DoorInputs, DoorMemory, DoorStatus, InputName
+
+if TYPE_CHECKING:
+    from twin.commands import CommandEntry
 
 Binding = tuple["DoorRecord", InputName, bool]
 """A door input fed by a point: (door, input, invert)."""
@@ -47,15 +52,18 @@ class DeviceRecord:
 
 
 class DoorRecord:
-    """A door's inputs, memory, derived status and active alarms."""
+    """A door's inputs, memory, derived status and active alarms, its latest
+    accepted command and the interlock groups it belongs to."""
 
     __slots__ = (
         "alarms",
         "bound",
+        "command",
         "controllers",
         "held_open_s",
         "id",
         "inputs",
+        "interlocks",
         "memory",
         "reasons",
         "since",
@@ -75,6 +83,10 @@ class DoorRecord:
         """Each bound input and its point, written ``DEVICE/point``."""
         self.reasons: dict[InputName, str] = {}
         """Why each input's latest sample is bad, while it is."""
+        self.command: CommandEntry | None = None
+        """The latest command accepted for this door; None before any."""
+        self.interlocks: tuple[str, ...] = ()
+        """The ids of the interlock groups this door belongs to."""
 
     @property
     def controller_online(self) -> bool:

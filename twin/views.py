@@ -148,9 +148,12 @@ def door_parent(model: Door, parents: Mapping[str, str | None]) -> str | None:
 def door_view(door: DoorRecord, model: Door, parent: str | None) -> NodeView:
     """A door's view: status and since, the two spaces it connects, each input's
     value and quality, whether any value in use is uncertain, active alarms and
-    the cause in words."""
+    the cause in words; the desired lock state with when it was asked for,
+    whether the door followed (None while pending or never commanded) and the
+    latest command; the interlock groups it belongs to."""
     inputs = door.inputs
     qualities = door_qualities(door)
+    command = None if door.command is None else door.command.snapshot()
     state: dict[str, object] = {
         "status": door.status.value,
         "since": door.since,
@@ -165,6 +168,11 @@ def door_view(door: DoorRecord, model: Door, parent: str | None) -> NodeView:
         "cause": door_cause(door.status, inputs),
         "held_open_s": door.held_open_s,
         "bindings": dict(door.bound),
+        "desired_locked": None if command is None else command.desired_locked,
+        "desired_since": None if command is None else command.requested_at,
+        "converged": None if command is None else command.converged,
+        "command": None if command is None else command.as_dict(),
+        "interlocks": list(door.interlocks),
     }
     if door.reasons:
         state["bad"] = dict(door.reasons)

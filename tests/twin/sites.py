@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from topology.loader import LoadedSite
+from topology.profile import ModbusProfile
 from topology.site import SiteFile
 
 
@@ -73,3 +74,91 @@ def small_site() -> LoadedSite:
             ],
         }
     )
+
+
+def _profile(points: list[dict[str, Any]]) -> ModbusProfile:
+    return ModbusProfile.model_validate({"id": "ctl", "points": points})
+
+
+def command_site() -> LoadedSite:
+    """A sally port and a few doors with every kind of command point.
+
+    D-OUT and D-IN are the sally port's doors (interlock IL-SP) on DC-1, each
+    with a fail-secure lock relay bound inverted (``!DC-1/relay_n``). On DC-2,
+    D-COIL has no lock point but its ``locked`` input is a writable coil,
+    D-REG's lock point is a holding register, and D-RO has only a read-only
+    bolt input. D-BARE is on DC-3, which has no profile.
+    """
+    points: list[dict[str, Any]] = [
+        {"name": "relay_1", "table": "coil", "address": 0, "writable": True},
+        {"name": "relay_2", "table": "coil", "address": 1, "writable": True},
+        {"name": "lock_coil", "table": "coil", "address": 2, "writable": True},
+        {
+            "name": "lock_reg",
+            "table": "holding_register",
+            "address": 0,
+            "data_type": "uint16",
+            "writable": True,
+        },
+    ]
+    for n in range(1, 6):
+        points.append({"name": f"bolt_{n}", "table": "discrete_input", "address": n})
+        points.append(
+            {"name": f"closed_{n}", "table": "discrete_input", "address": 10 + n}
+        )
+
+    def door(door_id: str, device: str, n: int, **more: Any) -> dict[str, Any]:
+        return {
+            "id": door_id,
+            "between": ["in", "out"],
+            "bindings": {
+                "locked": f"{device}/bolt_{n}",
+                "closed": f"{device}/closed_{n}",
+            },
+            **more,
+        }
+
+    site = SiteFile.model_validate(
+        {
+            "site": {"id": "cmd", "name": "Command site"},
+            "spaces": [
+                {"id": "site", "kind": "site"},
+                {"id": "out", "kind": "outside"},
+                {"id": "sp", "kind": "sally_port", "parent": "site"},
+                {"id": "in", "kind": "zone", "parent": "site"},
+            ],
+            "doors": [
+                door("D-OUT", "DC-1", 1, lock="!DC-1/relay_1", between=["out", "sp"]),
+                door("D-IN", "DC-1", 2, lock="!DC-1/relay_2", between=["sp", "in"]),
+                {
+                    "id": "D-COIL",
+                    "between": ["in", "out"],
+                    "bindings": {"locked": "DC-2/lock_coil", "closed": "DC-2/closed_1"},
+                },
+                door("D-REG", "DC-2", 2, lock="DC-2/lock_reg"),
+                door("D-RO", "DC-2", 3),
+                door("D-BARE", "DC-3", 1),
+            ],
+            "devices": [
+                {
+                    "id": "DC-1",
+                    "kind": "door_controller",
+                    "protocol": "modbus",
+                    "profile": "ctl",
+                    "poll_interval_s": 0.5,
+                    "timeout_s": 0.5,
+                },
+                {
+                    "id": "DC-2",
+                    "kind": "door_controller",
+                    "protocol": "modbus",
+                    "profile": "ctl",
+                },
+                {"id": "DC-3", "kind": "door_controller", "protocol": "modbus"},
+            ],
+            "interlocks": [
+                {"id": "IL-SP", "name": "Sally port", "doors": ["D-OUT", "D-IN"]}
+            ],
+        }
+    )
+    return LoadedSite(Path("cmd-site.yaml"), site, {"ctl": _profile(points)}, None)

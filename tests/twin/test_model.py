@@ -285,8 +285,9 @@ def test_offline_controller_takes_its_doors_offline_and_back(rig: Rig) -> None:
     assert rig.status("A") == "degraded"
     assert rig.status("out") == "secure"
     events = rig.new_events()
-    assert changes(events)[:3] == [
+    assert changes(events)[:4] == [
         ("state_changed", "DC-1", "unknown", "offline"),
+        ("alarm_raised", "DC-1", None, "device_offline"),
         ("state_changed", "D-A1", "secure", "offline"),
         ("state_changed", "A-1", "secure", "degraded"),
     ]

@@ -75,7 +75,11 @@ class Rig:
         return self.twin.node(node).state["status"]
 
 
-def test_uplink_down_makes_one_alarm_and_everything_behind_unreachable() -> None:
+def active(rig: Rig) -> list[tuple[str, str]]:
+    return [(a.type.value, a.node) for a in rig.twin.alarms.listed() if a.active]
+
+
+def settled() -> Rig:
     rig = Rig()
     now = rig.clock.time()
     rig.twin.publish_samples(
@@ -88,73 +92,91 @@ def test_uplink_down_makes_one_alarm_and_everything_behind_unreachable() -> None
         rig.health(device, DeviceStatus.ONLINE)
     rig.port("CORE", "Gi0/1", "up")
     rig.new_events()
+    return rig
+
+
+def test_uplink_down_makes_one_alarm_and_everything_behind_unreachable() -> None:
+    rig = settled()
     assert rig.status("D-A1") == "secure"
 
     rig.port("CORE", "Gi0/1", "down")
 
     events = rig.new_events()
-    assert events[0] == ("alarm_raised", "CORE", None, "link_down")
-    alarm = rig.bus.recent()[-len(events)]
-    assert alarm.detail["unreachable"] == ["SW-A", "DC-1", "CAM-1"]
-    assert alarm.detail["port"] == "Gi0/1"
-    assert (
-        alarm.detail["cause"]
-        == "port Gi0/1 of CORE is down (link CORE/Gi0/1 - SW-A/Gi0/48)"
-    )
-    assert events[1:4] == [
+    assert events[:3] == [
         ("state_changed", "CAM-1", "unknown", "unreachable"),
         ("state_changed", "DC-1", "online", "unreachable"),
         ("state_changed", "SW-A", "online", "unreachable"),
     ]
     assert ("state_changed", "D-A1", "secure", "offline") in events
-    assert [e for e in events if e[0] == "alarm_raised"] == [events[0]]
+    assert [e for e in events if e[0] == "alarm_raised"] == [
+        ("alarm_raised", "CORE", None, "link_down")
+    ]
+    (alarm,) = rig.twin.alarms.listed()
+    assert alarm.cause == (
+        "link down on CORE",
+        "port Gi0/1 of CORE is down (link CORE/Gi0/1 - SW-A/Gi0/48): "
+        "SW-A, DC-1, CAM-1 unreachable",
+    )
     view = rig.twin.node("DC-1").state
     assert view["status"] == "unreachable"
-    assert view["cause"] == alarm.detail["cause"]
+    assert view["cause"] == "port Gi0/1 of CORE is down (link CORE/Gi0/1 - SW-A/Gi0/48)"
 
     # The pollers notice later: their offline reports raise nothing new.
     rig.health("SW-A", DeviceStatus.OFFLINE)
     rig.health("DC-1", DeviceStatus.OFFLINE)
-    later = rig.new_events()
-    assert [e for e in later if e[0] == "alarm_raised"] == []
+    assert [e for e in rig.new_events() if e[0] == "alarm_raised"] == []
+    assert active(rig) == [("link_down", "CORE")]
     assert rig.status("DC-1") == "unreachable"
 
-    # Repaired: the link alarm clears. Until SW-A is polled again its last
-    # report says offline, so for now it is the cause for what hangs off it.
+    # Repaired: the alarm clears. The offline reports came while cut off, so
+    # no alarm until the pollers have had time to catch up.
     rig.port("CORE", "Gi0/1", "up")
-    assert rig.new_events() == [
-        ("alarm_raised", "SW-A", None, "device_offline"),
-        ("state_changed", "SW-A", "unreachable", "offline"),
-        ("alarm_cleared", "CORE", "link_down", None),
-    ]
-    assert rig.status("DC-1") == "unreachable"
+    repaired = rig.new_events()
+    assert ("alarm_cleared", "CORE", "link_down", None) in repaired
+    assert ("state_changed", "DC-1", "unreachable", "offline") in repaired
+    assert active(rig) == []
+    assert rig.status("CAM-1") == "unknown"  # SW-A's stale report cuts nothing off
 
     rig.health("SW-A", DeviceStatus.ONLINE)
-    assert rig.new_events() == [
-        ("state_changed", "SW-A", "offline", "online"),
-        ("state_changed", "CAM-1", "unreachable", "unknown"),
-        ("state_changed", "DC-1", "unreachable", "offline"),
-        ("alarm_cleared", "SW-A", "device_offline", None),
-    ]
-    assert rig.status("D-A1") == "offline"
-    rig.health("DC-1", DeviceStatus.ONLINE)
-    assert rig.status("D-A1") == "secure"
+    rig.clock.advance(61)
+    rig.twin.tick()
+    # DC-1 never answered again: now it is its own fault.
+    assert active(rig) == [("device_offline", "DC-1")]
+    (alarm,) = [a for a in rig.twin.alarms.listed() if a.active]
+    assert alarm.cause[-1] == "still not answering after its network path came back"
 
 
-def test_switch_offline_cuts_off_its_devices_but_not_itself() -> None:
+def test_offline_alarm_raised_before_the_cut_was_known_is_explained() -> None:
+    rig = settled()
+    rig.health("DC-1", DeviceStatus.OFFLINE)
+    assert active(rig) == [("device_offline", "DC-1")]
+
+    rig.port("SW-A", "Gi0/5", "down")
+
+    assert active(rig) == [("link_down", "SW-A")]
+    cleared = [a for a in rig.twin.alarms.listed() if not a.active]
+    assert [(a.type.value, a.node) for a in cleared] == [("device_offline", "DC-1")]
+
+
+def test_switch_offline_cuts_off_its_devices_in_its_own_alarm() -> None:
     rig = Rig()
 
     rig.health("SW-A", DeviceStatus.OFFLINE)
 
-    events = rig.new_events()
-    assert events[:2] == [
-        ("state_changed", "SW-A", "unknown", "offline"),
-        ("alarm_raised", "SW-A", None, "device_offline"),
-    ]
     assert rig.status("SW-A") == "offline"
     assert rig.status("DC-1") == "unreachable"
     assert rig.status("CAM-1") == "unreachable"
     assert rig.status("CORE") == "unknown"
+    (alarm,) = rig.twin.alarms.listed()
+    assert (alarm.type.value, alarm.node) == ("device_offline", "SW-A")
+    assert alarm.cause == (
+        "SW-A cuts devices off",
+        "SW-A is offline: DC-1, CAM-1 unreachable",
+    )
+
+    rig.health("SW-A", DeviceStatus.ONLINE)
+    assert active(rig) == []
+    assert rig.status("DC-1") == "unknown"
 
 
 def test_access_port_down_and_bad_samples() -> None:
@@ -173,3 +195,4 @@ def test_access_port_down_and_bad_samples() -> None:
 
     rig.port("SW-A", "Gi0/5", "up")
     assert rig.status("DC-1") == "unknown"
+    assert active(rig) == []

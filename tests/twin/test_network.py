@@ -12,6 +12,7 @@ from twin.network import (
     PORT_DOWN,
     NetworkCause,
     NetworkWatch,
+    alarm_conditions,
     find_cause,
 )
 
@@ -119,7 +120,7 @@ def test_find_cause(
     assert found == expected
 
 
-def test_watch_raises_one_alarm_per_cause_and_clears_it() -> None:
+def test_watch_tracks_causes_and_what_they_cut_off() -> None:
     watch = NetworkWatch(PATHS)
 
     assert watch.watched_port("CORE", "if.Gi0/1.oper_status") == "Gi0/1"
@@ -129,8 +130,9 @@ def test_watch_raises_one_alarm_per_cause_and_clears_it() -> None:
     assert watch.set_port("SW-A", "Gi0/5", "down")
     first = watch.update()
     assert first.unreachable == {"DC-A1": ACCESS_PORT}
-    assert first.raised == {ACCESS_PORT: ["DC-A1"]}
+    assert watch.causes() == {ACCESS_PORT: ["DC-A1"]}
     assert watch.cause_of("DC-A1") == ACCESS_PORT
+    assert ACCESS_PORT.alarm == "link_down"
     assert watch.cause_of("DC-A1").describe() == (  # type: ignore[union-attr]
         "port Gi0/5 of SW-A is down (link SW-A/Gi0/5 - DC-A1)"
     )
@@ -140,22 +142,57 @@ def test_watch_raises_one_alarm_per_cause_and_clears_it() -> None:
 
     # The uplink fails: one new cause takes over every device behind it.
     watch.set_port("CORE", "Gi0/1", "down")
-    watch.set_offline("SW-A", True)
     second = watch.update()
-    assert second.raised == {CORE_UPLINK_A: ["SW-A", "DC-A1", "CAM-A1"]}
-    assert second.cleared == [ACCESS_PORT]
     assert second.unreachable == {
         "CAM-A1": CORE_UPLINK_A,
         "DC-A1": CORE_UPLINK_A,
         "SW-A": CORE_UPLINK_A,
     }
-    assert CORE_UPLINK_A.alarm == "link_down"
+    assert watch.causes() == {CORE_UPLINK_A: ["SW-A", "DC-A1", "CAM-A1"]}
 
-    # Repaired: everything reachable again except what SW-A still reports.
+
+def test_offline_reported_while_cut_off_is_suspect_after_repair() -> None:
+    watch = NetworkWatch(PATHS)
+    watch.set_port("CORE", "Gi0/1", "down")
+    watch.update()
+    # SW-A's poller gives up while the uplink is down.
+    assert watch.set_offline("SW-A", True) is True
+    assert watch.update().unreachable == {}
+
     watch.set_port("CORE", "Gi0/1", "up")
-    watch.set_offline("SW-A", False)
-    watch.set_port("SW-A", "Gi0/5", None)
-    third = watch.update()
-    assert third.cleared == [CORE_UPLINK_A]
-    assert third.unreachable == {"CAM-A1": None, "DC-A1": None, "SW-A": None}
+    repaired = watch.update()
+
+    # SW-A's offline report predates the repair: not taken as a cause yet.
+    assert repaired.suspected == ["SW-A"]
+    assert repaired.unreachable == {"CAM-A1": None, "DC-A1": None, "SW-A": None}
     assert watch.causes() == {}
+
+    # Still not answering after the grace time: now it is the cause.
+    assert watch.confirm("SW-A")
+    assert watch.update().unreachable == {"CAM-A1": SW_A_OFFLINE, "DC-A1": SW_A_OFFLINE}
+    assert not watch.confirm("SW-A")
+
+    # A fresh report clears it.
+    watch.set_offline("SW-A", False)
+    assert watch.update().unreachable == {"CAM-A1": None, "DC-A1": None}
+
+
+def test_alarm_conditions_group_causes_by_switch() -> None:
+    second_port = NetworkCause(PORT_DOWN, "SW-A", "Gi0/6", "SW-A/Gi0/6 - CAM-A1")
+    access = NetworkCause(PORT_DOWN, "SW-A", "Gi0/5", "SW-A/Gi0/5 - DC-A1")
+
+    found = alarm_conditions({access: ["DC-A1"], second_port: ["CAM-A1"]})
+
+    assert found == {
+        ("link_down", "SW-A"): [
+            "link down on SW-A",
+            "port Gi0/5 of SW-A is down (link SW-A/Gi0/5 - DC-A1): DC-A1 unreachable",
+            "port Gi0/6 of SW-A is down (link SW-A/Gi0/6 - CAM-A1): CAM-A1 unreachable",
+        ]
+    }
+    assert alarm_conditions({SW_A_OFFLINE: ["DC-A1", "CAM-A1"]}) == {
+        ("device_offline", "SW-A"): [
+            "SW-A cuts devices off",
+            "SW-A is offline: DC-A1, CAM-A1 unreachable",
+        ]
+    }

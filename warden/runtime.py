@@ -1,0 +1,133 @@
+"""Starting and stopping the platform's parts in order.
+
+Start order: store, twin, pollers, API. Stop order is the reverse, so the API stops
+taking requests first and the store flushes last, after the pollers' final samples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+
+import uvicorn
+
+from api.app import create_app
+from api.context import ApiContext
+from drivers.group import PollerGroup
+from store.base import TimeSeriesStore
+from topology.loader import LoadedSite
+from topology.sample import DeviceHealth, Sample
+from twin.model import Twin
+
+log = logging.getLogger(__name__)
+
+
+class Fanout:
+    """Sends every sample to the store (history) and the twin (live state)."""
+
+    def __init__(self, twin: Twin, store: TimeSeriesStore) -> None:
+        self._twin = twin
+        self._store = store
+
+    def publish_samples(self, samples: Sequence[Sample]) -> None:
+        self._store.write(samples)
+        self._twin.publish_samples(samples)
+
+    def publish_health(self, health: DeviceHealth) -> None:
+        self._twin.publish_health(health)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the command line owns signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Platform:
+    """A running platform: its parts and the address the API listens on."""
+
+    site: LoadedSite
+    twin: Twin
+    store: TimeSeriesStore
+    pollers: PollerGroup
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+async def _serve(server: _Server, sock: socket.socket) -> None:
+    """Run uvicorn; on cancellation, let it close its connections before returning."""
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="api-server")
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        server.should_exit = True
+        await task
+        raise
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        raise OSError(
+            exc.errno, f"the API cannot listen on {host}:{port}: {exc.strerror}"
+        ) from exc
+
+
+@contextlib.asynccontextmanager
+async def running_platform(
+    site: LoadedSite,
+    store: TimeSeriesStore,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    access_log: bool = False,
+) -> AsyncIterator[Platform]:
+    """Run store, twin, pollers and API until the block exits.
+
+    ``port=0`` picks a free port; read it back from ``Platform.port``. Raises
+    ``OSError`` when the address is taken, before anything else starts.
+    """
+    sock = _listen(host, port)
+    with sock:
+        await store.start()
+        try:
+            twin = Twin(site)
+            pollers = PollerGroup(site, Fanout(twin, store))
+            context = ApiContext(site, twin, store, commands=pollers, pollers=pollers)
+            config = uvicorn.Config(
+                create_app(context),
+                ws="websockets-sansio",
+                lifespan="off",
+                log_config=None,
+                access_log=access_log,
+            )
+            server = _Server(config)
+            bound = sock.getsockname()[1]
+            async with asyncio.TaskGroup() as group:
+                parts = [
+                    group.create_task(twin.run(), name="twin"),
+                    group.create_task(pollers.run(), name="pollers"),
+                    group.create_task(_serve(server, sock), name="api"),
+                ]
+                log.info("API listening on http://%s:%d/api/docs", host, bound)
+                try:
+                    yield Platform(site, twin, store, pollers, host, bound)
+                finally:
+                    for part in reversed(parts):
+                        part.cancel()
+        finally:
+            await store.close()
