@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drivers import modbus
+from drivers import modbus, snmp
 from drivers.base import DeviceDriver
 from topology.loader import LoadedSite
 from topology.site import Device, Protocol
@@ -21,4 +21,4 @@ DriverFactory = Callable[[Device, LoadedSite], DeviceDriver]
 
 def default_factories() -> dict[Protocol, DriverFactory]:
     """The drivers this build knows, by protocol."""
-    return {Protocol.MODBUS: modbus.create_driver}
+    return {Protocol.MODBUS: modbus.create_driver, Protocol.SNMP: snmp.create_driver}

@@ -86,11 +86,22 @@ class SnmpEngines:
     distinct SNMPv3 credential set (pysnmp keys a v3 user by name alone, so two
     key sets for one user name cannot share an engine).
 
-    Close with :meth:`close` when every client using it is done.
+    Clients :meth:`acquire` it when made and :meth:`release` it when closed;
+    the engines (sockets and timers) close when the last one is released, and
+    come back on the next use. :meth:`close` closes them at once.
     """
 
     def __init__(self) -> None:
         self._engines: dict[object, SnmpEngine] = {}
+        self._users = 0
+
+    def acquire(self) -> None:
+        self._users += 1
+
+    async def release(self) -> None:
+        self._users = max(0, self._users - 1)
+        if self._users == 0:
+            await self.close()
 
     def engine_for(self, credentials: SnmpCredentials) -> SnmpEngine:
         key: object = "v2c" if credentials.version != "v3" else credentials
@@ -149,8 +160,9 @@ class SnmpClient:
         self.max_rows = max_rows
         self.name = name or f"{host}:{port}"
         self.requests = 0
-        self._own_engines = engines is None
         self._engines = engines if engines is not None else SnmpEngines()
+        self._engines.acquire()
+        self._released = False
         self._auth: CommunityData | UsmUserData = credentials.pysnmp_auth()
         self._target: _Target | None = None
 
@@ -179,10 +191,12 @@ class SnmpClient:
         self._target = _Target(addr_name, engine, transport.get_transport_info())
 
     async def close(self) -> None:
-        """Forget the agent; closes the engines only if this client made them."""
+        """Forget the agent and release the engines (closed with their last
+        client). Safe to call twice; a later request opens the client again."""
         self._target = None
-        if self._own_engines:
-            await self._engines.close()
+        if not self._released:
+            self._released = True
+            await self._engines.release()
 
     def peer_engine_id(self) -> bytes | None:
         """The SNMPv3 engine id learnt by discovery (``None`` before it, or v2c)."""
@@ -283,6 +297,9 @@ class SnmpClient:
         self, repetitions: int | None, var_binds: list[tuple[Any, Any]]
     ) -> list[tuple[Any, Any]]:
         if self._target is None:
+            if self._released:
+                self._released = False
+                self._engines.acquire()
             await self.open()
         target = self._target
         assert target is not None

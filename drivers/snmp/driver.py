@@ -47,6 +47,7 @@ from drivers.snmp.interfaces import (
 )
 from drivers.snmp.oids import Oid
 from drivers.snmp.security import SnmpCredentials, credentials_for
+from topology.loader import LoadedSite
 from topology.sample import Quality, Sample, Value
 from topology.site import Device
 
@@ -286,3 +287,18 @@ class SnmpDriver:
 
     def __repr__(self) -> str:
         return f"<SnmpDriver {self._device_id} {len(self._interfaces)} interfaces>"
+
+
+_SHARED_ENGINES = SnmpEngines()
+"""One set of pysnmp engines for every driver :func:`create_driver` makes: one
+UDP socket and one timer for all the switches of a process. Closed when the
+last of those drivers closes."""
+
+
+def create_driver(device: Device, site: LoadedSite) -> SnmpDriver:
+    """The driver for an SNMP ``device`` of ``site`` (the registry's factory).
+
+    Raises ``SnmpConfigError`` (a ``ValueError``) for missing ``snmp`` settings
+    or secrets and ``ValueError`` when the device has no endpoint.
+    """
+    return SnmpDriver.for_device(device, engines=_SHARED_ENGINES)

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
 from drivers.errors import NotWritableError, RequestTimeout
+from drivers.group import PollerGroup
 from drivers.snmp import oids
 from drivers.snmp.driver import SnmpDriver
 from drivers.snmp.security import SnmpCredentials
 from simulators.snmp import SwitchSimulator, start_switch_simulator
+from simulators.snmp_site import start_snmp_network
 from simulators.snmp_switch import SwitchModel
-from tests.drivers.snmp.switches import USER, FakeClock, switch
+from tests.drivers.snmp.switches import USER, FakeClock, RecordingSink, switch
+from topology.loader import LoadedSite, with_endpoints
 from topology.sample import Quality, Sample
-from topology.site import Device, DeviceKind, Endpoint, Protocol
+from topology.site import Device, DeviceKind, Endpoint, Protocol, SiteFile
 
 WRAP = 1 << 32
 
@@ -182,3 +186,51 @@ async def test_silent_agent_raises_timeout_and_writes_are_refused() -> None:
             await driver.poll()
         with pytest.raises(NotWritableError):
             await driver.write("if.Gi1/0/1.admin_status", "down")
+
+
+async def test_poller_group_drives_switches_of_a_site() -> None:
+    site = LoadedSite(
+        path=Path("site.yaml"),
+        site=SiteFile.model_validate(
+            {
+                "site": {"id": "t", "name": "t"},
+                "devices": [
+                    {
+                        "id": name,
+                        "kind": "switch",
+                        "protocol": "snmp",
+                        "endpoint": {"port": 0},
+                        "poll_interval_s": 0.2,
+                        "snmp": {
+                            "version": "v2c",
+                            "community_env": "TEST_SNMP_COMMUNITY",
+                        },
+                    }
+                    for name in ("SW-A", "SW-B")
+                ],
+                "links": [{"a": "SW-A/Gi1/0/1", "b": "SW-B/Gi1/0/24"}],
+            }
+        ),
+        profiles={},
+        graph=None,
+    )
+    environ = {"TEST_SNMP_COMMUNITY": "lab-secret"}
+    sink = RecordingSink()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TEST_SNMP_COMMUNITY", "lab-secret")
+        async with (
+            asyncio.timeout(15),
+            start_snmp_network(site.site, environ=environ) as network,
+        ):
+            group = PollerGroup(with_endpoints(site, network.endpoints), sink)
+            async with group:
+                await sink.wait_for("SW-A", "if.Gi1/0/1.oper_status", "up")
+                await network.cut("SW-A", "SW-B")
+                await sink.wait_for("SW-B", "if.Gi1/0/24.oper_status", "down")
+                drivers = [group.poller(d).driver for d in ("SW-A", "SW-B")]
+
+    assert all(isinstance(driver, SnmpDriver) for driver in drivers)
+    # Both drivers shared one pysnmp engine, closed with the last of them.
+    clients = [driver.client for driver in drivers]  # type: ignore[attr-defined]
+    assert clients[0]._engines is clients[1]._engines
+    assert clients[0]._engines._engines == {}
