@@ -21,16 +21,27 @@ agent cannot start or send.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from simulators.errors import FaultError, SimulatorStartError
 from simulators.snmp import SwitchSimulator, TrapTarget, V3User
+from simulators.snmp_agent import AgentError
 from simulators.snmp_switch import Clock, Neighbour, Port, SwitchModel, mac_for
+from simulators.world import Fault
 from topology.network import PortRef
 from topology.site import Device, DeviceKind, Endpoint, Protocol, SiteFile
+
+if TYPE_CHECKING:
+    from simulators.runner import SiteContext
+
+logger = logging.getLogger(__name__)
 
 LLDP_KINDS = frozenset({DeviceKind.SWITCH, DeviceKind.CAMERA, DeviceKind.SERVER})
 """Device kinds that announce themselves with LLDP; door controllers and
@@ -177,6 +188,9 @@ class SimulatedNetwork:
         for simulator in self.switches.values():
             await simulator.stop()
 
+    def site_device(self, device_id: str) -> Device:
+        return self._devices[device_id]
+
     def switch(self, device_id: str) -> SwitchSimulator:
         try:
             return self.switches[device_id]
@@ -272,3 +286,108 @@ async def start_snmp_network(
         yield network
     finally:
         await network.stop()
+
+
+class SnmpSwitchDevice:
+    """One switch of a :class:`SimulatedNetwork` as the simulator runner sees a
+    device (``simulators.runner.DeviceSimulator``).
+
+    Stopping it fails the switch (its neighbours' ports facing it go down);
+    starting it again restores it (coldStart, links up).
+    """
+
+    def __init__(self, network: SimulatedNetwork, device_id: str) -> None:
+        self.device_id = device_id
+        self._network = network
+        self._simulator = network.switch(device_id)
+        self._started_once = False
+
+    @property
+    def endpoint(self) -> Endpoint:
+        host, port = self._simulator.address
+        return Endpoint(host=host, port=port)
+
+    @property
+    def running(self) -> bool:
+        return self._simulator.powered
+
+    def check_fault(self, fault: Fault) -> None:
+        """Only a healthy answer is simulated; a switch that is down is stopped."""
+        if not fault.is_healthy:
+            raise FaultError(
+                f"switch {self.device_id} cannot simulate slow or malformed SNMP "
+                "answers; stop it to take it down"
+            )
+
+    async def start(self) -> None:
+        """Boot the switch on its site port (0: a free one, kept afterwards).
+        Raises :class:`SimulatorStartError` when the port cannot be bound."""
+        if self._simulator.powered:
+            return
+        try:
+            if not self._started_once:
+                device = self._network.site_device(self.device_id)
+                port = device.endpoint.port if device.endpoint else 0
+                await self._simulator.start("127.0.0.1", port)
+                self._started_once = True
+            else:
+                await self._network.restore_switch(self.device_id)
+        except AgentError as exc:
+            raise SimulatorStartError(f"switch {self.device_id}: {exc}") from exc
+
+    async def stop(self) -> None:
+        if self._simulator.powered:
+            await self._network.fail_switch(self.device_id)
+
+
+_NETWORKS: weakref.WeakKeyDictionary[object, SimulatedNetwork] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def snmp_factory(device: Device, context: SiteContext) -> SnmpSwitchDevice | None:
+    """The runner's factory for SNMP devices: switches only, sharing one
+    :class:`SimulatedNetwork` per simulated site (its world of cables). Traps
+    go to the site's ``network.trap_host:trap_port``."""
+    if device.kind is not DeviceKind.SWITCH:
+        logger.warning(
+            "device %s speaks snmp but is not a switch; not simulated", device.id
+        )
+        return None
+    if device.snmp is None:
+        logger.warning("device %s has no snmp settings; not simulated", device.id)
+        return None
+    network = _NETWORKS.get(context.world)
+    if network is None:
+        network = SimulatedNetwork(
+            context.site.site, trap_targets=_trap_targets(context.site.site)
+        )
+        _NETWORKS[context.world] = network
+    return SnmpSwitchDevice(network, device.id)
+
+
+def _trap_targets(site: SiteFile) -> list[TrapTarget]:
+    """Every SNMP switch sends traps to the platform's receiver with its own
+    credentials; one target per distinct community or user."""
+    settings = site.network
+    if settings is None or settings.trap_port is None:
+        return []
+    targets: list[TrapTarget] = []
+    for device in site.devices:
+        if device.protocol is not Protocol.SNMP or device.snmp is None:
+            continue
+        try:
+            communities, users = _credentials(device, os.environ)
+        except KeyError:
+            continue
+        for community in communities:
+            target = TrapTarget(
+                settings.trap_host, settings.trap_port, community=community
+            )
+            if target not in targets:
+                targets.append(target)
+        for user in users:
+            target = TrapTarget(settings.trap_host, settings.trap_port, user=user)
+            if target not in targets:
+                targets.append(target)
+    return targets

@@ -167,6 +167,13 @@ class Link(_Strict):
 
 class NetworkSettings(_Strict):
     """Site-wide network facts. ``platform`` is the device the platform itself
-    runs on (or the switch it hangs off); paths to devices start there."""
+    runs on (or the switch it hangs off); paths to devices start there.
+
+    The platform receives SNMP traps on UDP ``trap_host:trap_port`` (the
+    switches send theirs there); ``trap_port: null`` turns trap reception off.
+    The default port is unprivileged so the platform need not run as root.
+    """
 
     platform: Annotated[str, Field(pattern=_IDENTIFIER, max_length=64)]
+    trap_host: Annotated[str, Field(min_length=1, max_length=255)] = "127.0.0.1"
+    trap_port: Annotated[int, Field(ge=0, le=65535)] | None = 10162

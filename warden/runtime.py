@@ -18,6 +18,8 @@ import uvicorn
 from api.app import create_app
 from api.context import ApiContext
 from drivers.group import PollerGroup
+from drivers.snmp.listen import start_trap_receiver
+from drivers.snmp.traps import TrapReceiver
 from store.base import TimeSeriesStore
 from topology.loader import LoadedSite
 from topology.sample import DeviceHealth, Sample
@@ -104,9 +106,13 @@ async def running_platform(
     sock = _listen(host, port)
     with sock:
         await store.start()
+        traps: TrapReceiver | None = None
         try:
             twin = Twin(site)
-            pollers = PollerGroup(site, Fanout(twin, store))
+            fanout = Fanout(twin, store)
+            pollers = PollerGroup(site, fanout)
+            drivers = {d: pollers.poller(d).driver for d in pollers.devices}
+            traps = await start_trap_receiver(site, fanout, drivers)
             context = ApiContext(site, twin, store, commands=pollers, pollers=pollers)
             config = uvicorn.Config(
                 create_app(context),
@@ -130,4 +136,6 @@ async def running_platform(
                     for part in reversed(parts):
                         part.cancel()
         finally:
+            if traps is not None:
+                await traps.stop()
             await store.close()

@@ -102,6 +102,10 @@ class SnmpDriver:
         self._high_capacity: bool | None = None
         self._point_names: tuple[str, ...] = ()
         self._walk_failure: str | None = None
+        self._engine_id: bytes | None = None
+        self.engine_listener: Callable[[str, bytes], None] | None = None
+        """Called with (device id, engine id) when a poll learns the agent's
+        SNMPv3 engine id, or a new one (a trap receiver needs it)."""
 
     @property
     def device_id(self) -> str:
@@ -152,6 +156,11 @@ class SnmpDriver:
         """
         system = await self._client.get(SYSTEM_OIDS)
         at = self._clock()
+        if self.engine_listener is not None:
+            engine_id = self._client.peer_engine_id()
+            if engine_id is not None and engine_id != self._engine_id:
+                self._engine_id = engine_id
+                self.engine_listener(self._device_id, engine_id)
         now = self._wall_clock()
         values: dict[str, Value] = {}
 

@@ -160,7 +160,8 @@ class TrapReceiver:
         *,
         interface_name: Callable[[int], str | None] | None = None,
     ) -> None:
-        """Accept traps from ``host`` (from ``port`` only, if given) as ``device``.
+        """Accept traps from ``host`` as ``device``: from ``port`` when given,
+        or from any port when no other device has that host.
 
         ``interface_name`` maps an ifIndex to the interface name the poller
         uses (for example ``SnmpDriver.interface_name``).
@@ -235,7 +236,9 @@ class TrapReceiver:
         exact = [s for s in self._sources if s.host == host and s.port == port]
         if exact:
             return exact[0]
-        by_host = [s for s in self._sources if s.host == host and s.port is None]
+        # Most switches send traps from another port than the one they answer
+        # on; the host alone is enough when one device has it.
+        by_host = [s for s in self._sources if s.host == host]
         return by_host[0] if len(by_host) == 1 else None
 
     def _publish(self, source: _Source, bound: dict[Any, Any], now: float) -> None:

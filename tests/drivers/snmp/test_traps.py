@@ -124,6 +124,9 @@ async def test_traps_from_unknown_sources_are_dropped() -> None:
             ) as known,
         ):
             receiver.add_device("SW-C", *known.address)
+            # A second device on the same host: the host alone no longer says
+            # which device an unknown port belongs to.
+            receiver.add_device("SW-D", known.address[0], 9)
             await stray.set_link("Gi1/0/1", False)
             # Loopback delivers in send order, so once the known switch's trap
             # is in, the stray one has been handled.
@@ -136,6 +139,29 @@ async def test_traps_from_unknown_sources_are_dropped() -> None:
     assert (event.device, event.kind) == ("SW-C", "link_down")
     assert events.empty()
     assert sink.samples == []  # no poller map and no ifName: no port sample
+
+
+async def test_host_alone_names_the_only_device_on_it() -> None:
+    sink = RecordingSink()
+    events: asyncio.Queue[TrapEvent] = asyncio.Queue()
+    receiver = TrapReceiver(sink, communities=["traps"], on_trap=events.put_nowait)
+    host, port = await receiver.start()
+    try:
+        async with (
+            asyncio.timeout(10),
+            start_switch_simulator(
+                switch("SW-A", ports=1),
+                trap_targets=[TrapTarget(host, port, community="traps")],
+            ) as sim,
+        ):
+            # Registered on its polling port; traps come from wherever.
+            receiver.add_device("SW-A", sim.address[0], 161)
+            await sim.set_link("Gi1/0/1", False)
+            event = await events.get()
+    finally:
+        await receiver.stop()
+
+    assert event.device == "SW-A"
 
 
 @pytest.mark.parametrize("community", ["wrong"])
