@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warden.demo import network
 from warden.demo.profiles_yaml import profile_id, profile_yaml
 
 HERE = Path(__file__).parent
@@ -257,6 +258,10 @@ def site_yaml() -> str:
         "# Door controllers are Modbus TCP I/O modules (see profiles/); door n of",
         "# a controller uses its channel n. Locks are fail-secure, released while",
         "# the relay is energised, hence the inverted lock bindings ('!').",
+        "#",
+        "# Network: a core switch, an access switch for the gatehouse, one per",
+        "# housing unit and one for the perimeter, all polled over SNMP; every",
+        "# controller and camera is linked to its switch port (see links:).",
         "version: 1",
         "site:",
         "  id: ashford-ridge",
@@ -290,12 +295,14 @@ def site_yaml() -> str:
         "  # shared settings as an anchor that the others merge in.",
     ]
     anchored: set[int] = set()
-    for port, controller in enumerate(all_controllers, start=FIRST_PORT):
+    for index, controller in enumerate(all_controllers):
+        port = FIRST_PORT + index
         out += [
             f"  - id: {controller.id}",
             f"    name: {controller.name}",
             f"    location: {controller.location}",
             f"    endpoint: {{host: 127.0.0.1, port: {port}, unit_id: 1}}",
+            f'    mac: "{network.controller_mac(index)}"',
         ]
         anchor = f"door-controller-{controller.doors}"
         if controller.doors in anchored:
@@ -311,6 +318,9 @@ def site_yaml() -> str:
             "      timeout_s: 1.0",
         ]
 
+    controller_ids = [controller.id for controller in all_controllers]
+    out += network.device_lines(controller_ids, UNITS)
+
     out += ["", "interlocks:"]
     for interlock_id, name, doors in INTERLOCKS:
         out += [
@@ -318,6 +328,7 @@ def site_yaml() -> str:
             f"    name: {name}",
             f"    doors: [{', '.join(doors)}]",
         ]
+    out += network.network_lines(controller_ids, UNITS)
     return "\n".join(out) + "\n"
 
 
