@@ -176,15 +176,14 @@ def network_lines(controller_ids: Sequence[str], units: Sequence[str]) -> list[s
             out.append(
                 f"  - {{a: SW-CORE/{switch.core_port}, b: {switch.id}/{UPLINK}}}"
             )
-    next_port: dict[str, int] = {}
+    # Controllers from port 1 up, cameras from port 25 up on each switch.
+    used: dict[str, int] = {}
     for controller_id in controller_ids:
-        switch = controller_switch(controller_id, units)
-        port = next_port[switch] = next_port.get(switch, 0) + 1
-        out.append(f"  - {{a: {switch}/Gi1/0/{port}, b: {controller_id}}}")
+        access = controller_switch(controller_id, units)
+        used[access] = used.get(access, 0) + 1
+        out.append(f"  - {{a: {access}/Gi1/0/{used[access]}, b: {controller_id}}}")
     for camera in cameras(units):
-        # Cameras from port 25 up, leaving 1-24 for controllers.
-        port = next_port[f"cam-{camera.switch}"] = (
-            next_port.get(f"cam-{camera.switch}", 24) + 1
-        )
-        out.append(f"  - {{a: {camera.switch}/Gi1/0/{port}, b: {camera.id}}}")
+        key = f"camera {camera.switch}"
+        used[key] = used.get(key, 24) + 1
+        out.append(f"  - {{a: {camera.switch}/Gi1/0/{used[key]}, b: {camera.id}}}")
     return out
