@@ -113,7 +113,9 @@ def stop_agents(agents: Sequence[subprocess.Popen[str]]) -> None:
             agent.wait()
 
 
-async def bench_polling(ports: Sequence[int], per_switch: int, seconds: float) -> dict:
+async def bench_polling(
+    ports: Sequence[int], per_switch: int, seconds: float, repetitions: int = 10
+) -> dict:
     engines = SnmpEngines()
     drivers = [
         SnmpDriver(
@@ -127,6 +129,7 @@ async def bench_polling(ports: Sequence[int], per_switch: int, seconds: float) -
             SnmpCredentials.v2c(COMMUNITY),
             engines=engines,
             retries=0,
+            max_repetitions=repetitions,
         )
         for i, port in enumerate(ports)
     ]
@@ -250,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--agents", type=int, default=2, help="agent processes")
     parser.add_argument("--traps", type=int, default=100)
+    parser.add_argument(
+        "--repetitions", type=int, default=20, help="GETBULK rows per column"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -260,7 +266,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     agents, ports = start_agents(args.switches, args.ports, args.agents)
     try:
-        polling = asyncio.run(bench_polling(ports, args.ports, args.seconds))
+        polling = asyncio.run(
+            bench_polling(ports, args.ports, args.seconds, args.repetitions)
+        )
         walk = bench_snmpbulkwalk(ports[0], args.ports, min(args.seconds, 5.0))
     finally:
         stop_agents(agents)
@@ -271,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"SNMP polling: {polling['switches']} simulated switches x {args.ports} ports "
         f"in {args.agents} agent processes, {columns} columns per interface"
     )
+    print(f"  GETBULK max-repetitions {args.repetitions}")
     print(f"  first poll (names, speeds too): {polling['first_poll_s']:.2f} s")
     print(
         f"  warden SnmpDriver: {polling['interfaces_per_s']:.0f} interfaces/s wall, "

@@ -98,7 +98,7 @@ class SnmpSettings(_Strict):
     priv_protocol: PrivProtocol | None = None
     priv_key_env: EnvName | None = None
     retries: Annotated[int, Field(ge=0, le=10)] = 1
-    max_repetitions: Annotated[int, Field(ge=1, le=200)] = 10
+    max_repetitions: Annotated[int, Field(ge=1, le=200)] = 20
 
     @model_validator(mode="after")
     def _check(self) -> SnmpSettings:

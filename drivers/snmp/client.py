@@ -142,7 +142,7 @@ class SnmpClient:
         *,
         timeout_s: float = 1.0,
         retries: int = 1,
-        max_repetitions: int = 10,
+        max_repetitions: int = 20,
         max_rows: int = 100_000,
         engines: SnmpEngines | None = None,
         name: str | None = None,

@@ -73,7 +73,7 @@ class SnmpDriver:
         *,
         engines: SnmpEngines | None = None,
         retries: int = 1,
-        max_repetitions: int = 10,
+        max_repetitions: int = 20,
         static_refresh_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
