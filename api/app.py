@@ -7,14 +7,16 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from api.auth import Tokens
 from api.context import ApiContext
-from api.routes import devices, events, history, status, twin
+from api.routes import alarms, commands, devices, events, history, status, twin
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(context: ApiContext) -> FastAPI:
-    """Build the application around a running platform's context."""
+def create_app(context: ApiContext, tokens: Tokens | None = None) -> FastAPI:
+    """Build the application around a running platform's context; ``tokens``
+    say who may command doors and acknowledge alarms (nobody by default)."""
     app = FastAPI(
         title="warden",
         summary="Live digital twin of a secure facility",
@@ -24,7 +26,8 @@ def create_app(context: ApiContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
-    for module in (status, devices, twin, history, events):
+    app.state.tokens = tokens if tokens is not None else Tokens()
+    for module in (status, devices, twin, history, events, alarms, commands):
         app.include_router(module.router, prefix=API_PREFIX)
 
     page = resources.files("api").joinpath("static/index.html").read_text("utf-8")

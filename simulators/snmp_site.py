@@ -370,7 +370,8 @@ def _trap_targets(site: SiteFile) -> list[TrapTarget]:
     """Every SNMP switch sends traps to the platform's receiver with its own
     credentials; one target per distinct community or user."""
     settings = site.network
-    if settings is None or settings.trap_port is None:
+    # Port 0 lets the platform pick a free port; nothing can be sent there.
+    if settings is None or not settings.trap_port:
         return []
     targets: list[TrapTarget] = []
     for device in site.devices:

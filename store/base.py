@@ -98,7 +98,9 @@ class StoreStats:
     ``rejected`` were refused by the back-end as invalid and ``lost_at_close``
     were still unwritten when the store closed after a failure. ``spooled`` and
     ``spool_bytes`` are the spool's current depth; ``replayed`` counts samples
-    written from the spool. ``write_errors`` counts failed batch writes (each is
+    written from the spool. ``spool_damaged`` counts spool records found torn or
+    corrupt (after a crash or disk damage) and skipped: a loss of an unknown
+    number of samples. ``write_errors`` counts failed batch writes (each is
     retried or spooled, so it is not a loss by itself).
     """
 
@@ -114,6 +116,7 @@ class StoreStats:
     spool_bytes: int = 0
     dropped_spool: int = 0
     replayed: int = 0
+    spool_damaged: int = 0
     last_error: str | None = None
 
     @property

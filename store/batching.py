@@ -78,6 +78,11 @@ class BatchQueue:
         return self.accepted - self.done
 
     @property
+    def overflowing(self) -> bool:
+        """True while the queue is full and has refused samples."""
+        return self._overflowing and self.depth >= self._capacity
+
+    @property
     def stopped(self) -> bool:
         """True once :meth:`run` has ended (or :meth:`stop` was called)."""
         return self._stopped

@@ -12,9 +12,14 @@ the process being killed at any moment (the file is never corrupted); after a
 power cut the last batches before it may be missing, but the file is still
 consistent. ``flush`` returns when everything queued before it is committed.
 
-Retention: with ``retention_s`` set, samples whose source time is older than
-that are deleted periodically. SQLite reuses the freed pages, so the file stops
-growing but does not shrink.
+Retention and downsampling: with ``retention_s`` set, samples whose source time
+is older than that (taken down to a whole minute) are folded into one-minute
+rollups and deleted, periodically. The rollups are kept for
+``rollup_retention_s`` (default ten times ``retention_s``; ``None`` keeps them)
+and windowed queries read them together with the raw samples, so history stays
+queryable at one-minute resolution after the raw samples are gone (see
+:mod:`store.sqlite_rollup`). Raw (unwindowed) reads see raw samples only.
+SQLite reuses the freed pages, so the file stops growing but does not shrink.
 
 Errors (all :class:`~store.base.StoreError`): opening a file that is not an
 SQLite database or was written by another schema version, a lock another process
@@ -43,6 +48,13 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
+class _Default:
+    """Marks an argument left out (where ``None`` has a meaning of its own)."""
+
+
+_DEFAULT = _Default()
+
+
 class SqliteStore:
     """A :class:`~store.base.TimeSeriesStore` in one SQLite file at ``path``.
 
@@ -65,6 +77,7 @@ class SqliteStore:
         batch_size: int = 50_000,
         flush_interval_s: float = 1.0,
         retention_s: float | None = None,
+        rollup_retention_s: float | _Default | None = _DEFAULT,
         queue_capacity: int | None = None,
         busy_timeout_s: float = 5.0,
         max_bytes: int | None = None,
@@ -74,6 +87,9 @@ class SqliteStore:
             raise ValueError("retention_s must be positive (or None to keep all)")
         self.path = Path(path)
         self._retention_s = retention_s
+        if isinstance(rollup_retention_s, _Default):
+            rollup_retention_s = None if retention_s is None else 10 * retention_s
+        self._rollup_retention_s = rollup_retention_s
         self._busy_timeout_s = busy_timeout_s
         self._max_bytes = max_bytes
         self._close_timeout_s = close_timeout_s
@@ -229,16 +245,21 @@ class SqliteStore:
     # -- retention -------------------------------------------------------------
 
     async def apply_retention(self, now: float | None = None) -> int:
-        """Delete samples older than ``retention_s`` before ``now`` (epoch
-        seconds, default the wall clock); return how many were deleted. Does
-        nothing without ``retention_s``."""
+        """Fold samples older than ``retention_s`` before ``now`` (epoch
+        seconds, default the wall clock) into rollups and delete them, and
+        delete rollups older than ``rollup_retention_s``; return how many
+        samples were deleted. Does nothing without ``retention_s``."""
         if self._retention_s is None:
             return 0
         writer, thread = self._writer, self._writer_thread
         if writer is None or thread is None:
             raise StoreError(f"SQLite store {self.path} is not open")
-        cutoff = (time.time() if now is None else now) - self._retention_s
-        deleted = await self._on(thread, lambda: writer.delete_before(cutoff))
+        now = time.time() if now is None else now
+        cutoff = now - self._retention_s
+        rollup_cutoff = (
+            None if self._rollup_retention_s is None else now - self._rollup_retention_s
+        )
+        deleted = await self._on(thread, lambda: writer.retain(cutoff, rollup_cutoff))
         if deleted:
             logger.info("deleted %d samples older than %.0f", deleted, cutoff)
         return deleted
@@ -274,7 +295,7 @@ class SqliteStore:
         """Counters since ``start``; see :class:`~store.base.StoreStats`."""
         queue = self._queue
         writer_died = self._task is not None and self._task.done() and not self._closed
-        failing = queue.failing or writer_died
+        failing = queue.failing or writer_died or queue.overflowing
         return StoreStats(
             backend="sqlite",
             state=StoreState.FAILING if failing else StoreState.OK,

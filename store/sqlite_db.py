@@ -34,8 +34,27 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from store.base import Aggregate, Point, Query, SeriesKey, StoreError
-from topology.sample import Quality, Sample, Value
+from store.base import Point, Query, SeriesKey, StoreError
+from store.sqlite_codes import (
+    KIND_BOOL,
+    KIND_FLOAT,
+    KIND_INT,
+    KIND_NONE,
+    KIND_STR,
+    QUALITY_BY_CODE,
+    QUALITY_CODE,
+    US,
+    decode_value,
+    to_us,
+)
+from store.sqlite_rollup import (
+    MINUTE_US,
+    delete_rollups,
+    fold_and_delete,
+    window_points,
+)
+from store.sqlite_rollup import SCHEMA as ROLLUP_SCHEMA
+from topology.sample import Sample, Value
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +79,11 @@ CREATE TABLE IF NOT EXISTS samples (
 ) WITHOUT ROWID;
 """
 
-_US = 1_000_000
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 # Times beyond this many microseconds (year ~294,000) cannot be a real sample.
 _T_LIMIT: Final = 2**62
 
-KIND_NONE, KIND_BOOL, KIND_INT, KIND_FLOAT, KIND_STR = range(5)
 _KIND_BY_TYPE: Final[dict[type, int]] = {
     type(None): KIND_NONE,
     bool: KIND_BOOL,
@@ -74,8 +91,6 @@ _KIND_BY_TYPE: Final[dict[type, int]] = {
     float: KIND_FLOAT,
     str: KIND_STR,
 }
-_QUALITY_CODE: Final = {Quality.GOOD: 0, Quality.UNCERTAIN: 1, Quality.BAD: 2}
-_QUALITY_BY_CODE: Final = {code: quality for quality, code in _QUALITY_CODE.items()}
 
 # Errors raised while binding one sample's values: the sample is at fault,
 # not the database.
@@ -93,11 +108,6 @@ Row = tuple[int, int, Value, int, int, int, str | None]
 _INSERT = "INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
-def to_us(seconds: float) -> int:
-    """Epoch seconds to integer microseconds (rounded to nearest)."""
-    return round(seconds * _US)
-
-
 class _Unstorable(Exception):
     """One sample cannot be stored (foreign value type, non-finite time)."""
 
@@ -111,8 +121,8 @@ def _encode(series_id: int, sample: Sample) -> Row:
     if kind == KIND_INT and not _INT64_MIN <= value <= _INT64_MAX:  # type: ignore[operator]
         value = str(value)
     try:
-        t = round(sample.source_time * _US)
-        lag = round(sample.received_time * _US) - t
+        t = round(sample.source_time * US)
+        lag = round(sample.received_time * US) - t
     except (OverflowError, ValueError, TypeError) as exc:
         raise _Unstorable(f"time not storable: {exc}") from exc
     if not (-_T_LIMIT < t < _T_LIMIT and -_T_LIMIT < lag < _T_LIMIT):
@@ -120,7 +130,7 @@ def _encode(series_id: int, sample: Sample) -> Row:
     reason = sample.reason
     if reason is not None and type(reason) is not str:
         reason = str(reason)
-    return (series_id, t, value, kind, _QUALITY_CODE[sample.quality], lag, reason)
+    return (series_id, t, value, kind, QUALITY_CODE[sample.quality], lag, reason)
 
 
 def _kind_of_subclass(value: object) -> int:
@@ -139,17 +149,6 @@ def _kind_of_subclass(value: object) -> int:
 def _plain(value: Any, kind: int) -> Value:
     base: Callable[[Any], Value] = (bool, int, float, str)[kind - 1]
     return base(value)
-
-
-def decode_value(raw: Any, kind: int) -> Value:
-    """A stored ``value`` cell back to the Python value it was written as."""
-    if kind == KIND_FLOAT:
-        return math.nan if raw is None else float(raw)
-    if kind == KIND_BOOL:
-        return bool(raw)
-    if kind == KIND_INT:
-        return int(raw)
-    return raw  # type: ignore[no-any-return]
 
 
 def _store_error(path: Path, action: str, exc: BaseException) -> StoreError:
@@ -216,12 +215,11 @@ class SqliteDatabase:
         if max_bytes is not None:
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             conn.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page_size)}")
-        if version == 0:
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA.split(";"):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in (*_SCHEMA.split(";"), ROLLUP_SCHEMA):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
 
     def close(self) -> None:
         try:
@@ -308,21 +306,22 @@ class SqliteDatabase:
                 logger.warning("rejected sample row %r: %s", row[:3], exc)
         return rejected
 
-    def delete_before(self, cutoff: float) -> int:
-        """Delete samples with source time before ``cutoff`` (epoch seconds);
-        return how many. One indexed range delete per series."""
-        cutoff_us = to_us(cutoff)
+    def retain(self, raw_before: float, rollups_before: float | None) -> int:
+        """Fold the samples older than ``raw_before`` (epoch seconds, taken down
+        to a whole minute) into one-minute rollups and delete them, and delete
+        rollups older than ``rollups_before``; return how many samples went.
+        One transaction, indexed range work per series."""
+        cutoff = to_us(raw_before) // MINUTE_US * MINUTE_US
+        rollup_cutoff = None if rollups_before is None else to_us(rollups_before)
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 ids = [r[0] for r in self._conn.execute("SELECT id FROM series")]
                 deleted = 0
                 for series_id in ids:
-                    cursor = self._conn.execute(
-                        "DELETE FROM samples WHERE series = ? AND t < ?",
-                        (series_id, cutoff_us),
-                    )
-                    deleted += cursor.rowcount
+                    deleted += fold_and_delete(self._conn, series_id, cutoff)
+                    if rollup_cutoff is not None:
+                        delete_rollups(self._conn, series_id, rollup_cutoff)
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
@@ -353,10 +352,8 @@ class SqliteDatabase:
             if query.every is None:
                 return list(self._raw(series_id, start, end, query.limit))
             every = to_us(query.every)
-            return list(
-                self._windows(
-                    series_id, start, end, every, query.aggregate, query.limit
-                )
+            return window_points(
+                self._conn, series_id, start, end, every, query.aggregate, query.limit
             )
         except sqlite3.Error as exc:
             raise _store_error(self.path, f"querying {query.series}", exc) from exc
@@ -368,29 +365,7 @@ class SqliteDatabase:
             (series_id, start, end, limit),
         )
         for t, raw, kind, quality in cursor:
-            yield Point(t / _US, decode_value(raw, kind), _QUALITY_BY_CODE[quality])
-
-    def _windows(
-        self,
-        series_id: int,
-        start: int,
-        end: int,
-        every: int,
-        aggregate: Aggregate,
-        limit: int,
-    ) -> Iterator[Point]:
-        sql = _WINDOW_SQL[aggregate]
-        params = {
-            "series": series_id,
-            "start": start,
-            "end": end,
-            "every": every,
-            "limit": limit,
-        }
-        for window, value, quality in _WINDOW_DECODE[aggregate](
-            self._conn.execute(sql, params)
-        ):
-            yield Point(window / _US, value, _QUALITY_BY_CODE[quality])
+            yield Point(t / US, decode_value(raw, kind), QUALITY_BY_CODE[quality])
 
     def latest(self, key: SeriesKey) -> Sample | None:
         """The sample of ``key`` with the latest source time, or ``None``."""
@@ -412,9 +387,9 @@ class SqliteDatabase:
             key.device,
             key.point,
             decode_value(raw, kind),
-            _QUALITY_BY_CODE[quality],
-            t / _US,
-            (t + lag) / _US,
+            QUALITY_BY_CODE[quality],
+            t / US,
+            (t + lag) / US,
             reason,
         )
 
@@ -428,73 +403,3 @@ def _check_query(query: Query) -> None:
         )
     if not (math.isfinite(query.start) and math.isfinite(query.end)):
         raise StoreError("query start and end must be finite epoch seconds")
-
-
-# A window's start, aligned to the epoch; the double modulo floors times before
-# 1970 too, where SQLite's % keeps the dividend's sign.
-_WINDOW = "t - ((t % :every) + :every) % :every"
-_RANGE = (
-    "series = :series AND t >= :start AND t < :end "
-    f"AND quality != {_QUALITY_CODE[Quality.BAD]}"
-)
-_NUMERIC = f"kind IN ({KIND_BOOL}, {KIND_INT}, {KIND_FLOAT})"
-_TAIL = "GROUP BY w ORDER BY w LIMIT :limit"
-
-# For first and last SQLite fills the bare columns from the row that holds the
-# min(t) or max(t), so each window's value is that one sample's, with its own
-# quality. The others report the worst quality that went into the window.
-_WINDOW_SQL: Final[dict[Aggregate, str]] = {
-    Aggregate.MEAN: f"SELECT {_WINDOW} AS w, AVG(value), MAX(quality) "
-    f"FROM samples WHERE {_RANGE} AND {_NUMERIC} {_TAIL}",
-    Aggregate.MIN: f"SELECT {_WINDOW} AS w, MIN(value), MAX(quality), MIN(kind), "
-    f"MAX(kind) FROM samples WHERE {_RANGE} AND {_NUMERIC} {_TAIL}",
-    Aggregate.MAX: f"SELECT {_WINDOW} AS w, MAX(value), MAX(quality), MIN(kind), "
-    f"MAX(kind) FROM samples WHERE {_RANGE} AND {_NUMERIC} {_TAIL}",
-    Aggregate.FIRST: f"SELECT {_WINDOW} AS w, MIN(t), value, kind, quality "
-    f"FROM samples WHERE {_RANGE} {_TAIL}",
-    Aggregate.LAST: f"SELECT {_WINDOW} AS w, MAX(t), value, kind, quality "
-    f"FROM samples WHERE {_RANGE} {_TAIL}",
-    Aggregate.COUNT: f"SELECT {_WINDOW} AS w, COUNT(*), MAX(quality) "
-    f"FROM samples WHERE {_RANGE} {_TAIL}",
-}
-
-WindowRow = tuple[int, Value, int]
-
-
-def _decode_mean(rows: Iterable[Any]) -> Iterator[WindowRow]:
-    for w, value, quality in rows:
-        yield w, math.nan if value is None else float(value), quality
-
-
-def _decode_extreme(rows: Iterable[Any]) -> Iterator[WindowRow]:
-    for w, raw, quality, min_kind, max_kind in rows:
-        value: Value
-        if raw is None:
-            value = math.nan
-        elif min_kind == max_kind:
-            value = decode_value(raw, min_kind)
-        else:
-            value = raw
-        yield w, value, quality
-
-
-def _decode_pick(rows: Iterable[Any]) -> Iterator[WindowRow]:
-    for w, _t, raw, kind, quality in rows:
-        yield w, decode_value(raw, kind), quality
-
-
-def _decode_count(rows: Iterable[Any]) -> Iterator[WindowRow]:
-    for w, count, quality in rows:
-        yield w, int(count), quality
-
-
-_WINDOW_DECODE: Final[
-    dict[Aggregate, Callable[[Iterable[Any]], Iterator[WindowRow]]]
-] = {
-    Aggregate.MEAN: _decode_mean,
-    Aggregate.MIN: _decode_extreme,
-    Aggregate.MAX: _decode_extreme,
-    Aggregate.FIRST: _decode_pick,
-    Aggregate.LAST: _decode_pick,
-    Aggregate.COUNT: _decode_count,
-}

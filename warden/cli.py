@@ -40,17 +40,29 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--store",
         default=None,
-        help="time-series store URL (default sqlite:///var/warden.db)",
+        help="time-series store URL (default: $WARDEN_STORE_URL, else "
+        "sqlite:///var/warden.db)",
     )
     run.add_argument(
-        "--scenario", type=Path, help="with --demo: a scenario file to play"
+        "--no-simulators",
+        action="store_true",
+        help="with --demo: poll the demo site's devices simulated elsewhere "
+        "(warden simulate --demo)",
+    )
+    run.add_argument(
+        "--free-ports",
+        action="store_true",
+        help="with --demo: simulated devices listen on free ports, not the site's",
     )
 
     simulate = commands.add_parser("simulate", help="simulate a site's devices")
-    simulate.add_argument("site", type=Path)
+    target = simulate.add_mutually_exclusive_group(required=True)
+    target.add_argument("site", type=Path, nargs="?", help="site file (YAML)")
+    target.add_argument("--demo", action="store_true", help="the demo prison")
     simulate.add_argument(
         "--control-port", type=int, default=8100, help="control interface port"
     )
+
     simulate.add_argument("--scenario", type=Path, help="scenario file to play")
 
     check = commands.add_parser("check", help="validate a site file")

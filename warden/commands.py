@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
+import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from api.auth import Role, Tokens, User
 from simulators.runner import start_simulators
 from store.base import TimeSeriesStore
 from store.factory import store_from_url
@@ -28,6 +30,18 @@ async def _site_for_run(args: argparse.Namespace) -> AsyncIterator[LoadedSite]:
         yield load_site(args.site)
         return
     site = load_site(demo_site_path())
+    if args.no_simulators:
+        yield site
+        return
+    if args.free_ports:
+        site = with_endpoints(
+            site,
+            {
+                d.id: d.endpoint.model_copy(update={"port": 0})
+                for d in site.site.devices
+                if d.endpoint is not None
+            },
+        )
     async with start_simulators(site) as sims:
         log.info(
             "simulating %d devices of %s", len(sims.endpoints), site.site.site.name
@@ -35,26 +49,42 @@ async def _site_for_run(args: argparse.Namespace) -> AsyncIterator[LoadedSite]:
         yield with_endpoints(site, sims.endpoints)
 
 
+def _tokens(demo: bool) -> tuple[Tokens, str | None]:
+    """Configured tokens; for the demo without any, a fresh operator token."""
+    tokens = Tokens.from_environment()
+    if tokens.entries or not demo:
+        return tokens, None
+    token = secrets.token_urlsafe(24)
+    return Tokens(((token, User("demo-operator", Role.OPERATOR)),)), token
+
+
 async def run(args: argparse.Namespace) -> None:
-    store: TimeSeriesStore = store_from_url(args.store or DEFAULT_STORE)
+    url = args.store or os.environ.get("WARDEN_STORE_URL") or DEFAULT_STORE
+    store: TimeSeriesStore = store_from_url(url)
+    tokens, demo_token = _tokens(args.demo)
     async with (
         _site_for_run(args) as site,
-        running_platform(site, store, host=args.host, port=args.port) as platform,
+        running_platform(
+            site, store, host=args.host, port=args.port, tokens=tokens
+        ) as platform,
     ):
         print(
             f"warden: {site.site.site.name}: {len(site.site.doors)} doors, "
             f"{len(site.site.devices)} devices"
         )
         print(f"warden: API {platform.url}/api/v1  docs {platform.url}/api/docs")
+        print(f"warden: operators' page {platform.url}/")
+        if demo_token is not None:
+            print(f"warden: demo operator token (for door commands): {demo_token}")
         print("warden: press Ctrl-C to stop")
-        await asyncio.Event().wait()
+        await platform.wait()
 
 
 async def simulate(args: argparse.Namespace) -> None:
     from simulators.cli import simulate as run_simulators
 
     await run_simulators(
-        Path(args.site),
+        demo_site_path() if args.demo else Path(args.site),
         control_port=args.control_port,
         scenario=args.scenario,
         stop=None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from api.app import create_app
+from api.auth import Tokens
 from api.context import ApiContext
 from drivers.group import PollerGroup
 from drivers.snmp.listen import start_trap_receiver
@@ -61,6 +62,14 @@ class Platform:
     pollers: PollerGroup
     host: str
     port: int
+    parts: list[asyncio.Task[None]]
+
+    async def wait(self) -> None:
+        """Return when a part stops by itself, raising the error that stopped it."""
+        done, _ = await asyncio.wait(self.parts, return_when=asyncio.FIRST_COMPLETED)
+        for part in done:
+            part.result()
+        raise RuntimeError(f"{', '.join(p.get_name() for p in done)} stopped")
 
     @property
     def url(self) -> str:
@@ -77,6 +86,16 @@ async def _serve(server: _Server, sock: socket.socket) -> None:
         server.should_exit = True
         await task
         raise
+
+
+async def _stop(parts: list[asyncio.Task[None]]) -> None:
+    """Stop the parts in reverse order of starting and re-raise a part's crash."""
+    for part in reversed(parts):
+        part.cancel()
+        await asyncio.wait([part])
+        # A part that failed by itself (not by our cancel) still reports it.
+        if not part.cancelled() and part.exception() is not None:
+            log.error("%s failed", part.get_name(), exc_info=part.exception())
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -97,6 +116,7 @@ async def running_platform(
     host: str = "127.0.0.1",
     port: int = 8000,
     access_log: bool = False,
+    tokens: Tokens | None = None,
 ) -> AsyncIterator[Platform]:
     """Run store, twin, pollers and API until the block exits.
 
@@ -115,26 +135,25 @@ async def running_platform(
             traps = await start_trap_receiver(site, fanout, drivers)
             context = ApiContext(site, twin, store, commands=pollers, pollers=pollers)
             config = uvicorn.Config(
-                create_app(context),
+                create_app(context, tokens),
                 ws="websockets-sansio",
                 lifespan="off",
                 log_config=None,
                 access_log=access_log,
+                timeout_graceful_shutdown=5,
             )
             server = _Server(config)
             bound = sock.getsockname()[1]
-            async with asyncio.TaskGroup() as group:
-                parts = [
-                    group.create_task(twin.run(), name="twin"),
-                    group.create_task(pollers.run(), name="pollers"),
-                    group.create_task(_serve(server, sock), name="api"),
-                ]
-                log.info("API listening on http://%s:%d/api/docs", host, bound)
-                try:
-                    yield Platform(site, twin, store, pollers, host, bound)
-                finally:
-                    for part in reversed(parts):
-                        part.cancel()
+            parts = [
+                asyncio.create_task(twin.run(), name="twin"),
+                asyncio.create_task(pollers.run(), name="pollers"),
+                asyncio.create_task(_serve(server, sock), name="api"),
+            ]
+            log.info("API listening on http://%s:%d/api/docs", host, bound)
+            try:
+                yield Platform(site, twin, store, pollers, host, bound, parts)
+            finally:
+                await _stop(parts)
         finally:
             if traps is not None:
                 await traps.stop()

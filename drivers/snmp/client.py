@@ -177,6 +177,9 @@ class SnmpClient:
         Raises :class:`ConnectError` if the host does not resolve or pysnmp
         refuses the settings. Called by the first request if needed.
         """
+        if self._released:
+            self._released = False
+            self._engines.acquire()
         engine = self._engines.engine_for(self.credentials)
         target_type = Udp6TransportTarget if ":" in self.host else UdpTransportTarget
         try:
@@ -297,9 +300,6 @@ class SnmpClient:
         self, repetitions: int | None, var_binds: list[tuple[Any, Any]]
     ) -> list[tuple[Any, Any]]:
         if self._target is None:
-            if self._released:
-                self._released = False
-                self._engines.acquire()
             await self.open()
         target = self._target
         assert target is not None

@@ -37,6 +37,11 @@ def everything(key: SeriesKey = KEY, **kwargs: object) -> Query:
     return Query(key, T0 - 1e6, T0 + 1e6, **kwargs)  # type: ignore[arg-type]
 
 
+def recent_minute() -> float:
+    """The start of a whole minute ten minutes ago, in epoch seconds."""
+    return (time.time() - 600) // 60 * 60
+
+
 VALUES: list[Value] = [
     True,
     False,
@@ -230,13 +235,14 @@ async def test_invalid_queries_are_store_errors(
 
 
 async def test_retention_deletes_only_what_is_older(tmp_path: Path) -> None:
-    # Recent samples, so that the store's own periodic pass leaves them alone.
-    ago = round(time.time() - T0) - 600
+    # Recent samples, so that the store's own periodic pass leaves them alone;
+    # retention cuts at whole minutes.
+    ago = recent_minute() - T0
     store = SqliteStore(tmp_path / "h.db", retention_s=3600, flush_interval_s=0.05)
     await store.start()
     try:
         await stored(store, [sample(i, ago + i * 60) for i in range(6)])
-        deleted = await store.apply_retention(now=T0 + ago + 2 * 60 + 3600.5)
+        deleted = await store.apply_retention(now=T0 + ago + 3 * 60 + 3600 + 59)
         left = await store.query(Query(KEY, T0, T0 + 1e9))
     finally:
         await store.close()
@@ -265,6 +271,7 @@ async def test_start_prunes_to_the_retention(tmp_path: Path) -> None:
 async def test_overflow_is_counted_and_the_oldest_are_kept(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "h.db", batch_size=10, queue_capacity=50)
     store.write([sample(i, i) for i in range(80)])  # not started: nothing drains
+    assert store.stats().state is StoreState.FAILING
     await store.start()
     try:
         await store.flush()
@@ -274,6 +281,7 @@ async def test_overflow_is_counted_and_the_oldest_are_kept(tmp_path: Path) -> No
         await store.close()
 
     assert [p.value for p in points] == list(range(50))
+    assert stats.state is StoreState.OK  # drained: no longer losing anything
     assert stats.dropped_overflow == 30
     assert stats.lost == 30
     assert stats.written == 50
@@ -418,7 +426,7 @@ async def test_a_full_database_is_a_store_error_and_close_counts_the_loss(
 
 
 async def test_retention_makes_room_in_a_full_database(tmp_path: Path) -> None:
-    ago = round(time.time() - T0) - 600  # recent: the periodic pass keeps it
+    ago = recent_minute() - T0  # recent: the periodic pass keeps it
     store = SqliteStore(
         tmp_path / "h.db",
         max_bytes=96 * 1024,
@@ -433,7 +441,7 @@ async def test_retention_makes_room_in_a_full_database(tmp_path: Path) -> None:
             async with asyncio.timeout(5):
                 await store.flush()
 
-        await store.apply_retention(now=T0 + ago + 250 + 3600)
+        await store.apply_retention(now=T0 + ago + 240 + 3600)
         async with asyncio.timeout(10):
             await store.flush()
         points = await store.query(Query(KEY, T0, T0 + 1e9))
