@@ -62,6 +62,14 @@ class Tokens:
                 ) from None
             if len(token) < 16:
                 raise TokenError(f"token of {name} is shorter than 16 characters")
+            for known, user in entries:
+                if hmac.compare_digest(known.encode(), token.encode()):
+                    raise TokenError(
+                        f"token entry {number} ({name}) reuses the token of "
+                        f"{user.name}; every user needs a token of their own"
+                    )
+                if user.name == name:
+                    raise TokenError(f"token entry {number}: {name} is listed twice")
             entries.append((token, User(name, parsed)))
         return cls(tuple(entries))
 

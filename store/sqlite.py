@@ -114,10 +114,16 @@ class SqliteStore:
     # -- life cycle ----------------------------------------------------------
 
     async def start(self) -> None:
-        """Open (or create) the file and start the writer; raises
-        :class:`StoreError` if the file cannot be opened as a store."""
+        """Open (or create) the file, and its folder, and start the writer;
+        raises :class:`StoreError` if the file cannot be opened as a store."""
         if self._task is not None or self._closed:
             raise StoreError(f"SQLite store {self.path} was already started")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"SQLite store {self.path}: cannot create its folder: {exc.strerror}"
+            ) from exc
         self._writer_thread = ThreadPoolExecutor(1, "warden-sqlite-writer")
         self._reader_thread = ThreadPoolExecutor(1, "warden-sqlite-reader")
         try:

@@ -72,8 +72,29 @@ def read_yaml(path: Path) -> YamlDocument:
         raise YamlReadError(f"the file is not valid YAML: {exc}", None) from exc
 
     document = YamlDocument(path=path, data=None)
-    document.data = _copy(tree, (), document.lines)
+    try:
+        document.data = _copy(tree, (), document.lines, [_MAX_NODES])
+    except _TooLarge:
+        raise YamlReadError(
+            f"the file expands to more than {_MAX_NODES:,} values "
+            "(aliases repeated too often?)",
+            None,
+        ) from None
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise YamlReadError(
+            f"the file uses YAML tags or structures a site file cannot hold ({exc})",
+            None,
+        ) from exc
     return document
+
+
+_MAX_NODES = 500_000
+"""Values a file may expand to: far above any real site, far below a memory
+exhaustion by nested aliases ("billion laughs")."""
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _error_line(exc: MarkedYAMLError) -> int | None:
@@ -89,12 +110,17 @@ def _describe_yaml_error(exc: MarkedYAMLError) -> str:
     return f"the file is not valid YAML: {problem}{context}"
 
 
-def _copy(node: Any, location: Location, lines: dict[Location, int]) -> Any:
+def _copy(
+    node: Any, location: Location, lines: dict[Location, int], budget: list[int]
+) -> Any:
     """Copy a ruamel tree into plain containers and scalars, recording lines.
 
     Recursion depth equals the nesting depth of the file, which is small for
-    site and profile files.
+    site and profile files. ``budget`` counts down the values still allowed.
     """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     if isinstance(node, Mapping):
         key_lines = _key_lines(node)
         copied: dict[Any, Any] = {}
@@ -104,7 +130,7 @@ def _copy(node: Any, location: Location, lines: dict[Location, int]) -> Any:
             line = key_lines.get(key)
             if line is not None:
                 lines[child] = line
-            copied[plain_key] = _copy(value, child, lines)
+            copied[plain_key] = _copy(value, child, lines, budget)
         return copied
 
     if isinstance(node, list):
@@ -115,7 +141,7 @@ def _copy(node: Any, location: Location, lines: dict[Location, int]) -> Any:
             position = item_lines.get(index)
             if position is not None:
                 lines[child] = int(position[0]) + 1
-            items.append(_copy(value, child, lines))
+            items.append(_copy(value, child, lines, budget))
         return items
 
     return _scalar(node)

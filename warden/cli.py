@@ -15,9 +15,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from api.auth import TokenError
+from simulators.errors import SimulatorStartError
+from store.base import StoreError
 from topology.loader import SiteError
 
 log = logging.getLogger("warden")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not in 0-65535")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the demo prison, with its simulated devices started in this process",
     )
     run.add_argument("--host", default="127.0.0.1", help="API address")
-    run.add_argument("--port", type=int, default=8000, help="API port (0 = any)")
+    run.add_argument("--port", type=_port, default=8000, help="API port (0 = any)")
     run.add_argument(
         "--store",
         default=None,
@@ -60,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("site", type=Path, nargs="?", help="site file (YAML)")
     target.add_argument("--demo", action="store_true", help="the demo prison")
     simulate.add_argument(
-        "--control-port", type=int, default=8100, help="control interface port"
+        "--control-port", type=_port, default=8100, help="control interface port"
     )
 
     simulate.add_argument("--scenario", type=Path, help="scenario file to play")
@@ -128,6 +141,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    except (TokenError, StoreError) as exc:
+        print(f"warden: {exc}", file=sys.stderr)
+        return 2
+    except SimulatorStartError as exc:
+        hint = (
+            " (with --demo, --free-ports picks free ones)"
+            if args.command == "run"
+            else ""
+        )
+        print(f"warden: {exc}{hint}", file=sys.stderr)
+        return 1
     except (KeyboardInterrupt, asyncio.CancelledError):
         log.info("stopped")
         return 0

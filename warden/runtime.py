@@ -153,6 +153,9 @@ async def running_platform(
             try:
                 yield Platform(site, twin, store, pollers, host, bound, parts)
             finally:
+                # Ending every event stream first lets the API close its
+                # WebSockets at once instead of waiting out its grace period.
+                twin.bus.close()
                 await _stop(parts)
         finally:
             if traps is not None:

@@ -13,6 +13,7 @@ from api.schemas import (
     to_datetime,
     to_optional_datetime,
 )
+from topology.sample import Quality
 from topology.site import Device
 
 router = APIRouter(tags=["devices"])
@@ -41,6 +42,16 @@ def _points(context: ApiContext, device: Device) -> list[PointOut]:
     return out
 
 
+def _last_seen(context: ApiContext, device_id: str) -> float | None:
+    """When a good reading last came from the device (epoch seconds)."""
+    seen = [
+        sample.received_time
+        for sample in context.twin.points(device_id).values()
+        if sample.quality is not Quality.BAD
+    ]
+    return max(seen, default=None)
+
+
 def _device_out(context: ApiContext, device: Device, with_points: bool) -> DeviceOut:
     health = context.twin.device_health(device.id)
     endpoint = device.endpoint
@@ -54,7 +65,7 @@ def _device_out(context: ApiContext, device: Device, with_points: bool) -> Devic
         poll_interval_s=device.poll_interval_s,
         status=health.status.value,
         status_since=to_optional_datetime(health.since or None),
-        last_seen=to_optional_datetime(health.last_good),
+        last_seen=to_optional_datetime(_last_seen(context, device.id)),
         consecutive_failures=health.consecutive_failures,
         reason=health.reason,
         points=_points(context, device) if with_points else None,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from api.context import ApiContext
 from api.deps import Context
+from api.routes.twin import state_json
 from api.schemas import EventOut, to_datetime
-from twin.events import Event
+from twin.events import Event, Subscription
 
 router = APIRouter(tags=["events"])
 
@@ -23,7 +26,7 @@ def event_out(event: Event) -> EventOut:
         node_kind=event.node_kind,
         old=event.old,
         new=event.new,
-        detail=dict(event.detail),
+        detail=state_json(event.detail),
     )
 
 
@@ -37,12 +40,39 @@ def recent_events(
 
 @router.websocket("/events/stream")
 async def stream_events(websocket: WebSocket) -> None:
-    """Every twin event as one JSON message, from the moment of connection."""
+    """Every twin event as one JSON message, from the moment of connection.
+
+    Messages from the client are read and ignored, so its close handshake is
+    answered; the stream ends with code 1001 when the platform shuts down.
+    """
     context: ApiContext = websocket.app.state.context
     await websocket.accept()
-    try:
-        async with context.twin.bus.subscribe() as subscription:
-            async for event in subscription:
-                await websocket.send_text(event_out(event).model_dump_json())
-    except WebSocketDisconnect:
-        return
+    async with context.twin.bus.subscribe() as subscription:
+        sender = asyncio.create_task(_send(websocket, subscription))
+        receiver = asyncio.create_task(_drain(websocket))
+        try:
+            done, _ = await asyncio.wait(
+                [sender, receiver], return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for task in (sender, receiver):
+                task.cancel()
+            await asyncio.wait([sender, receiver])
+    if sender in done and not sender.cancelled() and sender.exception() is None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(code=1001, reason="server shutting down")
+
+
+async def _send(websocket: WebSocket, subscription: Subscription) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
+        async for event in subscription:
+            await websocket.send_text(event_out(event).model_dump_json())
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read until the client goes; answers its close handshake."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return

@@ -17,6 +17,9 @@ from store.base import Query as StoreQuery
 router = APIRouter(tags=["history"])
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_MAX_WINDOW_S = 366 * 86400.0
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
@@ -30,12 +33,20 @@ def parse_duration(text: str) -> float:
     seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
     if seconds <= 0:
         raise ValueError("every must be longer than 0 s")
+    if seconds > _MAX_WINDOW_S:
+        raise ValueError("every must be at most 366d")
     return seconds
 
 
-def _epoch(value: datetime) -> float:
+def _epoch(value: datetime, name: str) -> float:
+    """A query time as epoch seconds; naive times are UTC. Raises 422 outside
+    1970-9000, where no sample can be and date arithmetic breaks."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    if not _EARLIEST <= value < _LATEST:
+        raise HTTPException(
+            422, detail=f"{name} must be between 1970-01-01 and 9000-01-01 (UTC)"
+        )
     return value.timestamp()
 
 
@@ -66,8 +77,10 @@ async def get_history(
     if profile is None or point not in profile.point_names:
         raise HTTPException(404, detail=f"device {device!r} has no point {point!r}")
 
-    end_s = _epoch(end) if end is not None else time.time()
-    start_s = _epoch(start) if start is not None else end_s - 3600.0
+    end_s = _epoch(end, "end") if end is not None else time.time()
+    start_s = _epoch(start, "start") if start is not None else end_s - 3600.0
+    if start_s < 0:
+        start_s = 0.0
     if start_s >= end_s:
         raise HTTPException(422, detail="start must be before end")
     try:

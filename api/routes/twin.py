@@ -19,11 +19,21 @@ _TIME_KEYS = frozenset({"since", "last_seen", "opened_at"})
 _SPACE_KINDS = frozenset(kind.value for kind in SpaceKind)
 
 
-def _state(state: Mapping[str, object]) -> dict[str, Any]:
+def _is_time(key: str) -> bool:
+    return key in _TIME_KEYS or key.endswith("_at")
+
+
+def state_json(state: Mapping[str, object]) -> dict[str, Any]:
+    """Node state with every epoch time (``since``, ``*_at``) as ISO 8601; the
+    monotonic ``deadline`` of a command is left out."""
     out: dict[str, Any] = {}
     for key, value in state.items():
-        if key in _TIME_KEYS and isinstance(value, int | float):
+        if key == "deadline":
+            continue
+        if _is_time(key) and isinstance(value, int | float):
             out[key] = to_datetime(value)
+        elif isinstance(value, Mapping):
+            out[key] = state_json(value)
         else:
             out[key] = value
     return out
@@ -35,7 +45,7 @@ def node_out(node: NodeView) -> NodeOut:
         kind=node.kind,
         name=node.name,
         parent=node.parent,
-        state=_state(node.state),
+        state=state_json(node.state),
     )
 
 

@@ -255,11 +255,19 @@ class ModbusConnection:
         the lock held. ``what`` names the request in error messages (formatted only
         when there is one)."""
         self.requests += 1
-        self._waiting = asyncio.current_task()
+        task = asyncio.current_task()
+        cancels = task.cancelling() if task is not None else 0
+        self._waiting = task
         self._lost_while_waiting = False
         try:
             async with asyncio.timeout(self.timeout_s):
                 response = await send()
+            # Python 3.11's asyncio.wait_for, which pymodbus awaits the answer
+            # with, drops a cancel that arrives together with the answer; a
+            # swallowed cancel would leave the poller running through shutdown.
+            if task is not None and task.cancelling() > cancels:
+                self._drop()
+                raise asyncio.CancelledError
         except asyncio.CancelledError:
             self._drop()
             waiting = self._waiting

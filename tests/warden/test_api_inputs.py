@@ -40,6 +40,16 @@ async def test_bad_requests_get_clear_client_errors(tmp_path: Path) -> None:
             ),
             "/api/v1/history?device=DC-A1&point=uptime&every=1ms"
             "&start=2020-01-01T00:00:00Z": (422, "too many windows"),
+            "/api/v1/history?device=DC-A1&point=uptime&every=99999999999999999999h": (
+                422,
+                "at most 366d",
+            ),
+            "/api/v1/history?device=DC-A1&point=uptime&end=0001-01-01T00:00:00Z": (
+                422,
+                "between 1970-01-01 and 9000-01-01",
+            ),
+            "/api/v1/history?device=DC-A1&point=uptime&start=9999-12-31T23:00:00Z"
+            "&end=9999-12-31T23:59:59Z&every=1h": (422, "between 1970-01-01"),
             "/api/v1/events?limit=0": (422, "limit"),
             "/api/v1/alarms/alm-404/acknowledge": (405, ""),
         }

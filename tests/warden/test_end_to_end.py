@@ -120,12 +120,20 @@ async def test_controller_killed_takes_its_doors_offline_then_recovers(
 async def test_history_holds_what_was_polled(facility: Facility) -> None:
     await write_coil(facility, 0, True)
     await facility.wait_door(CELL, "unlocked", timeout_s=TWO_POLLS)
-    await facility.platform.store.flush()
 
-    raw = await facility.get("/api/v1/history", device=CONTROLLER, point="door01_relay")
-    values = [p["value"] for p in raw["points"]]
-    assert values[0] is False and values[-1] is True
-    assert {p["quality"] for p in raw["points"]} == {"good"}
+    # The bolt input can show the release one poll before the relay coil does
+    # (coils and inputs are separate requests), so wait for the relay's sample.
+    async def relay_stored() -> bool:
+        await facility.platform.store.flush()
+        raw = await facility.get(
+            "/api/v1/history", device=CONTROLLER, point="door01_relay"
+        )
+        values = [p["value"] for p in raw["points"]]
+        assert values[0] is False
+        assert {p["quality"] for p in raw["points"]} == {"good"}
+        return bool(values[-1] is True)
+
+    await facility.wait_for(relay_stored, TWO_POLLS, "relay sample in history")
 
     windows = await facility.get(
         "/api/v1/history",

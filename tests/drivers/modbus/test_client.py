@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -283,3 +284,24 @@ async def test_a_connection_closing_under_a_request_fails_it_at_once(
     assert caught.value.reason == "connection lost"
     assert time.monotonic() - started < 2.0, "not left to the 5 s timeout"
     assert not connection.connected
+
+
+async def test_a_cancel_swallowed_below_us_still_stops_the_request() -> None:
+    # asyncio.wait_for in Python 3.11 (pymodbus awaits answers with it) returns
+    # the answer and drops a cancel that arrives in the same loop step. Emulate
+    # that below the connection: the cancel must still reach the caller.
+    connection = ModbusConnection("127.0.0.1", 1, timeout_s=1.0)
+
+    async def send() -> object:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0)
+        return object()  # the answer, returned as if no cancel had come
+
+    async def exchange() -> None:
+        await connection._exchange(send, 1, "read coils")  # type: ignore[arg-type]
+
+    with pytest.raises(asyncio.CancelledError):
+        await exchange()
