@@ -288,6 +288,12 @@ class SnmpAgent:
             return
         dispatcher = snmp_engine.transport_dispatcher
         timer = getattr(dispatcher, "loopingcall", None)
+        # Stop reading, then let requests already taken in be handled while
+        # the transport is registered: pysnmp raises on any it finds after.
+        transport = self._transport.transport if self._transport else None
+        if transport is not None:
+            transport.close()
+        await asyncio.sleep(0)
         snmp_engine.close_dispatcher()
         if isinstance(timer, asyncio.Task):
             # close_dispatcher cancels the timer task; wait until it is gone.

@@ -11,6 +11,7 @@ The package is shaped like every protocol package:
 * :mod:`.security` - v2c communities and SNMPv3 users, secrets from the environment;
 * :mod:`.driver` - :class:`SnmpDriver`, the ``DeviceDriver`` the poller runs;
 * :mod:`.traps` - :class:`TrapReceiver`, link and restart traps as samples;
+* :mod:`.listen` - a site's trap receiver beside its pollers;
 * :mod:`.discovery` - neighbours (LLDP, CDP, forwarding tables) against the site.
 """
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyasn1.type import univ
+from pysnmp.carrier.asyncio.dgram import udp, udp6
+from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.error import PySnmpError
@@ -76,6 +78,14 @@ async def close_engine(engine: SnmpEngine) -> None:
     """Close a pysnmp engine's socket and wait for its timer task to end."""
     dispatcher = engine.transport_dispatcher
     timer = getattr(dispatcher, "loopingcall", None)
+    # Stop reading first and let datagrams already taken in be handled while
+    # the transport is still registered; pysnmp raises on any it finds after.
+    for domain in (udp.DOMAIN_NAME, udp6.DOMAIN_NAME):
+        transport = config.get_transport(engine, domain)
+        socket_transport = getattr(transport, "transport", None)
+        if socket_transport is not None:
+            socket_transport.close()
+    await asyncio.sleep(0)
     engine.close_dispatcher()
     if isinstance(timer, asyncio.Task):
         await asyncio.gather(timer, return_exceptions=True)

@@ -41,10 +41,14 @@ async def test_every_demo_door_becomes_secure(facility: Facility) -> None:
         doors = await facility.get("/api/v1/twin/nodes", kind="door")
         return {door["state"]["status"] for door in doors} == {"secure"}
 
+    async def all_online() -> bool:
+        devices = await facility.get("/api/v1/devices")
+        polled = [device for device in devices if device["protocol"] != "none"]
+        return {device["status"] for device in polled} == {"online"}
+
     await facility.wait_for(all_secure, 10, "every door secure")
-    devices = await facility.get("/api/v1/devices")
-    polled = [device for device in devices if device["protocol"] != "none"]
-    assert {device["status"] for device in polled} == {"online"}
+    # Switches are polled less often (see SWITCH_POLL_S).
+    await facility.wait_for(all_online, 10, "every polled device online")
 
 
 async def test_lock_coil_written_by_a_plain_client_shows_in_the_api(
