@@ -73,8 +73,11 @@ async def serve(count: int, ports: int, first: int) -> None:
         await switch.stop()
 
 
-def start_agents(switches: int, ports: int, processes: int) -> tuple[list, list[int]]:
-    agents, addresses = [], []
+def start_agents(
+    switches: int, ports: int, processes: int
+) -> tuple[list[subprocess.Popen[str]], list[int]]:
+    agents: list[subprocess.Popen[str]] = []
+    addresses: list[int] = []
     per = -(-switches // processes)
     for first in range(0, switches, per):
         count = min(per, switches - first)
@@ -115,7 +118,7 @@ def stop_agents(agents: Sequence[subprocess.Popen[str]]) -> None:
 
 async def bench_polling(
     ports: Sequence[int], per_switch: int, seconds: float, repetitions: int = 10
-) -> dict:
+) -> dict[str, float]:
     engines = SnmpEngines()
     drivers = [
         SnmpDriver(
@@ -164,7 +167,9 @@ async def bench_polling(
     }
 
 
-def bench_snmpbulkwalk(port: int, per_switch: int, seconds: float) -> dict | None:
+def bench_snmpbulkwalk(
+    port: int, per_switch: int, seconds: float
+) -> dict[str, float] | None:
     tool = shutil.which("snmpbulkwalk")
     if tool is None:
         return None
@@ -216,7 +221,7 @@ class _Timing:
         pass
 
 
-async def bench_traps(count: int) -> dict:
+async def bench_traps(count: int) -> dict[str, float]:
     sink = _Timing()
     receiver = TrapReceiver(sink, communities=[COMMUNITY])
     host, port = await receiver.start()

@@ -2,6 +2,8 @@
 
 * :class:`SampleSink` receives samples and device health from the pollers.
 * :class:`DeviceDriver` is what a protocol package offers the poller for one device.
+* :class:`StreamingDriver` is a device driver that the device pushes data to
+  (OPC UA subscriptions): it runs itself and publishes into a sink.
 * :class:`CommandTarget` is where the twin and the API send writes.
 """
 
@@ -66,6 +68,34 @@ class DeviceDriver(Protocol):
 
     async def close(self) -> None:
         """Close the connection; safe to call more than once."""
+        ...
+
+
+class StreamingDriver(Protocol):
+    """One device that sends its changes as they happen, run by itself.
+
+    :meth:`run` connects, streams samples and health into the sink it was made
+    with, and reconnects after failures until cancelled; it raises nothing but
+    ``CancelledError``. A device going offline is published as health, then one
+    bad sample per point.
+    """
+
+    @property
+    def device_id(self) -> str:
+        """The device's id in the site file; every sample carries it."""
+        ...
+
+    @property
+    def health(self) -> DeviceHealth:
+        """The device's health now."""
+        ...
+
+    async def run(self) -> None: ...
+
+    async def write(self, point_name: str, value: Value) -> None:
+        """Write ``value`` to ``point_name`` over the open session. Raises
+        ``NotFoundError``, ``NotWritableError``, ``InvalidValueError``,
+        ``ConnectError`` while offline, or a request error."""
         ...
 
 

@@ -18,11 +18,16 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 
-from drivers.base import SampleSink
+from drivers.base import SampleSink, StreamingDriver
 from drivers.clock import Clock
 from drivers.errors import NotFoundError
 from drivers.poller import DevicePoller, PollPolicy
-from drivers.registry import DriverFactory, default_factories
+from drivers.registry import (
+    DriverFactory,
+    StreamFactory,
+    default_factories,
+    default_stream_factories,
+)
 from drivers.stats import GroupStats, summarize
 from topology.loader import LoadedSite
 from topology.sample import DeviceHealth, Value
@@ -36,7 +41,9 @@ class PollerGroup:
 
     Devices are staggered over their poll interval so that a thousand devices do
     not all send at the same instant. ``factories`` defaults to
-    :func:`~drivers.registry.default_factories`; ``policy``, ``clock`` and
+    :func:`~drivers.registry.default_factories`; devices of a protocol in
+    ``streams`` (default :func:`~drivers.registry.default_stream_factories`) get
+    a self-running driver instead of a poller. ``policy``, ``clock`` and
     ``draw`` are passed to each :class:`DevicePoller`. Raises ``KeyError`` or
     ``ValueError`` from a factory when the site does not describe a device well
     enough to drive it.
@@ -48,17 +55,21 @@ class PollerGroup:
         sink: SampleSink,
         *,
         factories: Mapping[Protocol, DriverFactory] | None = None,
+        streams: Mapping[Protocol, StreamFactory] | None = None,
         policy: PollPolicy | None = None,
         clock: Clock | None = None,
         draw: Callable[[], float] = random.random,
         stagger: bool = True,
     ) -> None:
         factories = default_factories() if factories is None else factories
+        streams = default_stream_factories() if streams is None else streams
         driven = [d for d in site.site.devices if d.protocol in factories]
         unsupported = [
             d.id
             for d in site.site.devices
-            if d.protocol not in factories and d.protocol is not Protocol.NONE
+            if d.protocol not in factories
+            and d.protocol not in streams
+            and d.protocol is not Protocol.NONE
         ]
         if unsupported:
             logger.info(
@@ -80,12 +91,18 @@ class PollerGroup:
                 draw=draw,
                 start_delay_s=offset,
             )
+        self._streams: dict[str, StreamingDriver] = {
+            device.id: streams[device.protocol](device, site, sink)
+            for device in site.site.devices
+            if device.protocol in streams and device.protocol not in factories
+        }
         self._task: asyncio.Task[None] | None = None
 
     @property
     def devices(self) -> Sequence[str]:
-        """The ids of the devices being polled, in site file order."""
-        return tuple(self._pollers)
+        """The ids of the devices being polled, then those streaming, each in
+        site file order."""
+        return (*self._pollers, *self._streams)
 
     def poller(self, device_id: str) -> DevicePoller:
         """The poller of ``device_id``; raises ``NotFoundError``."""
@@ -96,10 +113,14 @@ class PollerGroup:
 
     def health(self, device_id: str) -> DeviceHealth:
         """The health of ``device_id`` now; raises ``NotFoundError``."""
+        stream = self._streams.get(device_id)
+        if stream is not None:
+            return stream.health
         return self.poller(device_id).health()
 
     def stats(self) -> GroupStats:
-        """Totals and lateness percentiles over every poller."""
+        """Totals and lateness percentiles over every poller (streaming devices
+        have no polls to count)."""
         return summarize((p.stats, p.driver.requests) for p in self._pollers.values())
 
     async def write_point(self, device_id: str, point: str, value: Value) -> None:
@@ -107,6 +128,10 @@ class PollerGroup:
         connection. Raises ``NotFoundError`` for an unknown device or point and
         whatever the driver raises (``ConnectError`` while it is offline,
         ``NotWritableError``, ``InvalidValueError``, request errors)."""
+        stream = self._streams.get(device_id)
+        if stream is not None:
+            await stream.write(point, value)
+            return
         await self.poller(device_id).driver.write(point, value)
 
     async def run(self) -> None:
@@ -117,7 +142,9 @@ class PollerGroup:
         async with asyncio.TaskGroup() as group:
             for device_id, poller in self._pollers.items():
                 group.create_task(poller.run(), name=f"poll {device_id}")
-            if not self._pollers:
+            for device_id, stream in self._streams.items():
+                group.create_task(stream.run(), name=f"stream {device_id}")
+            if not self._pollers and not self._streams:
                 await asyncio.Event().wait()  # nothing to poll: wait to be stopped
 
     async def __aenter__(self) -> PollerGroup:

@@ -2,7 +2,7 @@
 
 ``async with start_simulators(site) as sims:`` builds the world from the site,
 starts one protocol server per device that a registered factory can simulate
-(Modbus devices with a profile, for now) and stops them all on the way out,
+(Modbus and OPC UA devices with a profile) and stops them all on the way out,
 leaving no task behind. Other protocols plug in with :func:`register_factory`.
 """
 
@@ -18,6 +18,7 @@ from typing import Protocol as TypingProtocol
 
 from simulators.errors import UnknownDeviceError
 from simulators.modbus import ModbusDeviceSimulator
+from simulators.opcua_device import opcua_factory
 from simulators.snmp_site import snmp_factory
 from simulators.world import Fault, World
 from topology.loader import LoadedSite
@@ -92,6 +93,7 @@ def _modbus_factory(device: Device, context: SiteContext) -> DeviceSimulator | N
 
 register_factory(Protocol.MODBUS, _modbus_factory)
 register_factory(Protocol.SNMP, snmp_factory)
+register_factory(Protocol.OPCUA, opcua_factory)
 
 
 class SimulatorSet:

@@ -188,8 +188,15 @@ def check_scenario(
             message = f"device {step.device!r} is not simulated"
         elif isinstance(step, SetPoint):
             device = sims.site.device(step.device)
-            profile = sims.site.profiles.get(device.profile or "")
-            if profile is not None and step.point not in profile.point_names:
+            key = device.profile or ""
+            names = (
+                sims.site.profiles[key].point_names
+                if key in sims.site.profiles
+                else sims.site.opcua_profiles[key].point_names
+                if key in sims.site.opcua_profiles
+                else None
+            )
+            if names is not None and step.point not in names:
                 message = f"device {step.device!r} has no point {step.point!r}"
         if message is not None:
             problems.append(ScenarioProblem(path, index, None, message))

@@ -6,10 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from topology._profiles_opcua import load_opcua_profile
 from topology._validate import validate
 from topology._yaml import YamlDocument, YamlReadError, read_yaml
 from topology.problems import Problem
 from topology.profile import ModbusPoint, ModbusProfile, ModbusTable
+from topology.profile_opcua import OpcUaProfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +25,9 @@ class _Placed:
 
 def load_profile(
     path: Path, expected_id: str, listed_at: str
-) -> tuple[ModbusProfile | None, list[Problem]]:
-    """Read and check the profile file at ``path``.
+) -> tuple[ModbusProfile | OpcUaProfile | None, list[Problem]]:
+    """Read and check the profile file at ``path``; its ``protocol`` (``modbus``
+    when absent) says which kind of profile it is.
 
     Returns the profile (``None`` if anything is wrong with it) and the problems,
     which point into the profile file. ``expected_id`` is the id the site file
@@ -37,6 +40,8 @@ def load_profile(
         return None, [Problem(path, exc.line, exc.message)]
     if document.data is None:
         return None, [Problem(path, None, "the profile file is empty")]
+    if isinstance(document.data, dict) and document.data.get("protocol") == "opcua":
+        return load_opcua_profile(document, expected_id, listed_at)
 
     result = validate(document, ModbusProfile, "profile", lists=("points",))
     problems = list(result.problems)

@@ -15,9 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from topology._rules_fence import FenceRules
 from topology._yaml import Location, YamlDocument
 from topology.problems import Problem
 from topology.profile import DataType, ModbusProfile
+from topology.profile_opcua import OpcUaProfile
 from topology.site import Door, PointRef, Protocol, SiteFile
 
 # Sections whose items are graph nodes, sharing one id namespace, and the noun
@@ -27,6 +29,7 @@ NODE_SECTIONS = {
     "doors": "door",
     "devices": "device",
     "interlocks": "interlock",
+    "fence_segments": "fence segment",
 }
 
 # Door inputs that a second door must not share: one physical contact, bolt
@@ -53,11 +56,13 @@ class SiteRules:
         indexes: Mapping[str, list[int]],
         profiles: Mapping[str, ModbusProfile],
         unusable_profiles: Iterable[str],
+        opcua_profiles: Mapping[str, OpcUaProfile] | None = None,
     ) -> None:
         self._doc = document
         self._site = site
         self._indexes = indexes
         self._profiles = profiles
+        self._opcua_profiles = opcua_profiles or {}
         self._unusable_profiles = frozenset(unusable_profiles)
         self._problems: list[Problem] = []
         self._declared: dict[str, Declared] = {}
@@ -76,6 +81,14 @@ class SiteRules:
         self._check_devices()
         self._check_doors()
         self._check_interlocks()
+        FenceRules(
+            self._site,
+            self._indexes,
+            {**self._profiles, **self._opcua_profiles},
+            self._unusable_profiles,
+            self._report,
+            self._refer,
+        ).run()
         return self._problems
 
     # -- helpers ---------------------------------------------------------
@@ -143,8 +156,8 @@ class SiteRules:
                     self._report(
                         location,
                         f"id {node_id} is already used by the {first.kind} on line "
-                        f"{first.line}; spaces, doors, devices and interlocks "
-                        "need ids unique across all of them",
+                        f"{first.line}; spaces, doors, devices, interlocks and "
+                        "fence segments need ids unique across all of them",
                     )
 
     # -- spaces ----------------------------------------------------------
@@ -214,6 +227,19 @@ class SiteRules:
                         f"device {device.id} speaks modbus but names no profile, "
                         "so its points are unknown",
                     )
+            if device.protocol is Protocol.OPCUA:
+                if device.endpoint is None:
+                    self._report(
+                        where,
+                        f"device {device.id} speaks opcua but has no endpoint "
+                        "(url, or host and port)",
+                    )
+                if device.profile is None:
+                    self._report(
+                        where,
+                        f"device {device.id} speaks opcua but names no profile, "
+                        "so its nodes are unknown",
+                    )
             if device.profile is not None:
                 self._check_device_profile(
                     device.id,
@@ -266,7 +292,9 @@ class SiteRules:
                 f"under 'profiles'{hint}",
             )
             return
-        profile = self._profiles.get(profile_id)
+        profile: ModbusProfile | OpcUaProfile | None = self._profiles.get(profile_id)
+        if profile is None:
+            profile = self._opcua_profiles.get(profile_id)
         if profile is not None and protocol.value != profile.protocol:
             self._report(
                 location,

@@ -5,10 +5,12 @@ file (one namespace for spaces, doors, devices and interlocks).
 
 Node attributes:
 
-- ``category``: ``space``, ``door``, ``device`` or ``interlock``;
+- ``category``: ``space``, ``door``, ``device``, ``interlock`` or
+  ``fence_segment``;
 - ``kind``: for a space its :class:`~topology.site.SpaceKind` value (``cell``,
   ``housing_unit``...), for a device its :class:`~topology.site.DeviceKind` value
-  (``door_controller``...), otherwise ``door`` or ``interlock``;
+  (``door_controller``...), for a fence segment its fence (``inner``,
+  ``outer``), otherwise ``door`` or ``interlock``;
 - ``name``: the item's name, or its id when the file gives none;
 - ``parent``: for spaces only, the containing space's id or ``None``.
 
@@ -21,7 +23,12 @@ between two nodes):
   that device; attribute ``attributes`` lists the bound door attributes
   (``locked``, ``closed``, ``tamper``, ``request_to_exit``, ``lock``);
 - ``located_in``: device -> the space it is installed in;
-- ``interlocks``: interlock -> each of its doors.
+- ``interlocks``: interlock -> each of its doors;
+- ``guards``: fence segment -> the zone it guards;
+- ``adjacent``: fence segment -> each neighbouring segment (both ways);
+- ``covers``: camera -> each fence segment it covers;
+- ``watches``: device -> a fence segment with a point bound to that device;
+  attribute ``attributes`` lists the bound inputs (``alarm``, ``tamper``...).
 
 Containment is not passage: a person moves between spaces only through doors,
 and a door leads into exactly the two spaces it names. Being in a space means
@@ -45,18 +52,24 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from topology.fence import segment_neighbours
 from topology.site import SiteFile
 
 SPACE = "space"
 DOOR = "door"
 DEVICE = "device"
 INTERLOCK = "interlock"
+FENCE_SEGMENT = "fence_segment"
 
 CONTAINS = "contains"
 CONNECTS = "connects"
 CONTROLS = "controls"
 LOCATED_IN = "located_in"
 INTERLOCKS = "interlocks"
+GUARDS = "guards"
+ADJACENT = "adjacent"
+COVERS = "covers"
+WATCHES = "watches"
 
 # The relation as seen from the far end of an edge, for ``neighbors``.
 _INVERSE = {
@@ -65,6 +78,10 @@ _INVERSE = {
     CONTROLS: "controlled_by",
     LOCATED_IN: "location_of",
     INTERLOCKS: "interlocked_by",
+    GUARDS: "guarded_by",
+    ADJACENT: ADJACENT,
+    COVERS: "covered_by",
+    WATCHES: "watched_by",
 }
 
 
@@ -148,7 +165,30 @@ def build_graph(site: SiteFile) -> nx.MultiDiGraph:
     for interlock in site.interlocks:
         for door_id in interlock.doors:
             _link(graph, interlock.id, door_id, INTERLOCKS)
+    _add_fence(graph, site)
     return graph
+
+
+def _add_fence(graph: nx.MultiDiGraph, site: SiteFile) -> None:
+    for segment in site.fence_segments:
+        graph.add_node(
+            segment.id,
+            category=FENCE_SEGMENT,
+            kind=segment.fence.value,
+            name=segment.name or segment.id,
+        )
+    for segment_id, others in segment_neighbours(site).items():
+        for other in others:
+            _link(graph, segment_id, other, ADJACENT)
+    for segment in site.fence_segments:
+        _link(graph, segment.id, segment.zone, GUARDS)
+        for camera in segment.cameras:
+            _link(graph, camera, segment.id, COVERS)
+        bound: dict[str, list[str]] = {}
+        for attribute, ref in segment.bindings.refs().items():
+            bound.setdefault(ref.device, []).append(attribute)
+        for device_id, attributes in bound.items():
+            _link(graph, device_id, segment.id, WATCHES, attributes=tuple(attributes))
 
 
 def _link(

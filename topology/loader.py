@@ -12,7 +12,7 @@ Profile paths in the site file are relative to the site file's directory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from topology._yaml import YamlReadError, read_yaml
 from topology.graph import build_graph
 from topology.problems import Problem, SiteError
 from topology.profile import ModbusProfile
+from topology.profile_opcua import OpcUaProfile
 from topology.site import Device, Endpoint, SiteFile
 
 __all__ = ["LoadedSite", "Problem", "SiteError", "load_site", "with_endpoints"]
@@ -31,12 +32,17 @@ __all__ = ["LoadedSite", "Problem", "SiteError", "load_site", "with_endpoints"]
 
 @dataclass(frozen=True)
 class LoadedSite:
-    """A validated site: the file's model, its profiles by id and the graph."""
+    """A validated site: the file's model, its profiles by id and the graph.
+
+    ``profiles`` holds the Modbus profiles and ``opcua_profiles`` the OPC UA ones
+    (a profile id is in one of them, never both).
+    """
 
     path: Path
     site: SiteFile
     profiles: Mapping[str, ModbusProfile]
     graph: Any  # networkx.MultiDiGraph; see topology.graph for node and edge kinds
+    opcua_profiles: Mapping[str, OpcUaProfile] = field(default_factory=dict)
 
     def device(self, device_id: str) -> Device:
         for device in self.site.devices:
@@ -49,6 +55,13 @@ class LoadedSite:
         if device.profile is None:
             raise KeyError(f"device {device_id!r} has no profile")
         return self.profiles[device.profile]
+
+    def opcua_profile_for(self, device_id: str) -> OpcUaProfile:
+        """The OPC UA profile of ``device_id``; ``KeyError`` if it has none."""
+        device = self.device(device_id)
+        if device.profile is None or device.profile not in self.opcua_profiles:
+            raise KeyError(f"device {device_id!r} has no OPC UA profile")
+        return self.opcua_profiles[device.profile]
 
 
 def load_site(path: str | Path) -> LoadedSite:
@@ -79,6 +92,7 @@ def load_site(path: str | Path) -> LoadedSite:
         raise SiteError(_ordered(problems, site_path))
 
     profiles: dict[str, ModbusProfile] = {}
+    opcua_profiles: dict[str, OpcUaProfile] = {}
     unusable = set(result.dropped.get("profiles", set()))
     for profile_id, relative in site.profiles.items():
         location = ("profiles", profile_id)
@@ -101,14 +115,19 @@ def load_site(path: str | Path) -> LoadedSite:
         problems.extend(found)
         if profile is None:
             unusable.add(profile_id)
+        elif isinstance(profile, OpcUaProfile):
+            opcua_profiles[profile_id] = profile
         else:
             profiles[profile_id] = profile
 
-    problems.extend(SiteRules(document, site, result.indexes, profiles, unusable).run())
+    rules = SiteRules(
+        document, site, result.indexes, profiles, unusable, opcua_profiles
+    )
+    problems.extend(rules.run())
     problems.extend(network_problems(document, site, result.indexes))
     if problems:
         raise SiteError(_ordered(problems, site_path))
-    return LoadedSite(site_path, site, profiles, build_graph(site))
+    return LoadedSite(site_path, site, profiles, build_graph(site), opcua_profiles)
 
 
 def with_endpoints(site: LoadedSite, endpoints: Mapping[str, Endpoint]) -> LoadedSite:

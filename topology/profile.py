@@ -11,7 +11,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    model_validator,
+)
+
+from topology.profile_opcua import OpcUaProfile
 
 
 class ModbusTable(StrEnum):
@@ -140,4 +150,25 @@ class ModbusProfile(_Strict):
         return frozenset(point.name for point in self.points)
 
 
-Profile = ModbusProfile
+def _protocol_of(data: object) -> str:
+    """Profiles written before OPC UA existed have no ``protocol``: they are Modbus."""
+    if isinstance(data, dict):
+        return str(data.get("protocol", "modbus"))
+    return str(getattr(data, "protocol", "modbus"))
+
+
+Profile = Annotated[
+    Annotated[ModbusProfile, Tag("modbus")] | Annotated[OpcUaProfile, Tag("opcua")],
+    Discriminator(_protocol_of),
+]
+"""Any device profile, told apart by its ``protocol`` field (default ``modbus``)."""
+
+_PROFILE_ADAPTER: TypeAdapter[ModbusProfile | OpcUaProfile] = TypeAdapter(Profile)
+
+
+def parse_profile(data: object) -> ModbusProfile | OpcUaProfile:
+    """Validate one profile document (already parsed from YAML) of any protocol.
+
+    Raises ``pydantic.ValidationError`` naming the field at fault.
+    """
+    return _PROFILE_ADAPTER.validate_python(data)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from topology.network import Link, MacAddress, NetworkSettings, SnmpSettings
+from topology.site_opcua import OpcUaSecurity, parse_opcua_url
 
 Identifier = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", min_length=1, max_length=64)
@@ -64,11 +65,35 @@ class Space(_Strict):
 
 
 class Endpoint(_Strict):
-    """Where a device listens. ``unit_id`` is the Modbus unit (device) id."""
+    """Where a device listens. ``unit_id`` is the Modbus unit (device) id.
+
+    An OPC UA endpoint may be given as ``url`` (``opc.tcp://HOST:PORT/PATH``),
+    which fills ``host`` and ``port``; ``security`` applies to OPC UA only.
+    """
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)]
     unit_id: Annotated[int, Field(ge=0, le=255)] = 1
+    url: str | None = None
+    security: OpcUaSecurity | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_url(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("url") is None:
+            return data
+        parsed = parse_opcua_url(str(data["url"]))
+        for key, value in (("host", parsed.host), ("port", parsed.port)):
+            if key in data and data[key] != value:
+                raise ValueError(f"{key} {data[key]!r} contradicts url {data['url']!r}")
+        return {**data, "host": parsed.host, "port": parsed.port}
+
+    @property
+    def opcua_url(self) -> str:
+        """The URL to open: ``url``'s path on the current ``host`` and ``port``
+        (a simulator started on port 0 rewrites the port)."""
+        path = parse_opcua_url(self.url).path if self.url is not None else ""
+        return f"opc.tcp://{self.host}:{self.port}{path}"
 
 
 class Device(_Strict):
@@ -85,6 +110,15 @@ class Device(_Strict):
     location: Identifier | None = None
     snmp: SnmpSettings | None = None
     mac: MacAddress | None = None
+
+    @model_validator(mode="after")
+    def _check_opcua_fields(self) -> Device:
+        endpoint = self.endpoint
+        if endpoint is None or self.protocol is Protocol.OPCUA:
+            return self
+        if endpoint.url is not None or endpoint.security is not None:
+            raise ValueError("endpoint url and security apply to opcua devices only")
+        return self
 
 
 class PointRef(_Strict):
@@ -151,6 +185,52 @@ class Door(_Strict):
     _parse = field_validator("lock", mode="before")(_parse_point_ref)
 
 
+class FenceLine(StrEnum):
+    """Which of the perimeter's two fences a segment belongs to."""
+
+    INNER = "inner"
+    OUTER = "outer"
+
+
+class FenceBindings(_Strict):
+    """Which points report on a fence segment. ``alarm`` is required."""
+
+    alarm: PointRef
+    tamper: PointRef | None = None
+    fault: PointRef | None = None
+    signal: PointRef | None = None
+
+    _parse = field_validator("alarm", "tamper", "fault", "signal", mode="before")(
+        _parse_point_ref
+    )
+
+    def refs(self) -> dict[str, PointRef]:
+        """The bound attributes and their points, optional ones only when set."""
+        found = {"alarm": self.alarm}
+        for name in ("tamper", "fault", "signal"):
+            ref = getattr(self, name)
+            if ref is not None:
+                found[name] = ref
+        return found
+
+
+class FenceSegment(_Strict):
+    """A stretch of one fence, watched by perimeter sensors, covered by cameras.
+
+    ``zone`` is the space the segment guards. Neighbours are the segments before
+    and after it on the same fence in file order, the fence closing into a ring;
+    ``adjacent`` lists them explicitly instead (the relation is symmetric).
+    """
+
+    id: Identifier
+    name: str | None = None
+    fence: FenceLine
+    zone: Identifier
+    adjacent: list[Identifier] | None = None
+    bindings: FenceBindings
+    cameras: list[Identifier] = Field(default_factory=list)
+
+
 class Interlock(_Strict):
     """Doors of which at most one may be unlocked or open at a time."""
 
@@ -181,3 +261,4 @@ class SiteFile(_Strict):
     interlocks: list[Interlock] = Field(default_factory=list)
     network: NetworkSettings | None = None
     links: list[Link] = Field(default_factory=list)
+    fence_segments: list[FenceSegment] = Field(default_factory=list)

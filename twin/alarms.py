@@ -74,6 +74,7 @@ class AlreadyAcknowledged(AlarmError):
 class AlarmType(StrEnum):
     FORCED_OPEN = "forced_open"
     HELD_OPEN = "held_open"
+    FENCE_INTRUSION = "fence_intrusion"
     TAMPER = "tamper"
     DEVICE_OFFLINE = "device_offline"
     LINK_DOWN = "link_down"
@@ -93,6 +94,7 @@ class Severity(StrEnum):
 
 SEVERITY: Mapping[AlarmType, Severity] = {
     AlarmType.FORCED_OPEN: Severity.CRITICAL,
+    AlarmType.FENCE_INTRUSION: Severity.CRITICAL,
     AlarmType.INTERLOCK_VIOLATION: Severity.CRITICAL,
     AlarmType.HELD_OPEN: Severity.MAJOR,
     AlarmType.TAMPER: Severity.MAJOR,

@@ -46,10 +46,17 @@ from twin.door import (
     door_cause,
 )
 from twin.events import Event, EventBus, EventType
+from twin.fence import zone_class
+from twin.fence_state import (
+    FENCE_SEGMENT,
+    FenceState,
+    SegmentRecord,
+    segment_alarm_cause,
+)
 from twin.interlock import InterlockWatch
 from twin.network import NetworkWatch, alarm_conditions, network_events
 from twin.records import DeviceRecord, DoorRecord
-from twin.space import SpaceRollup
+from twin.space import SpaceChange, SpaceRollup
 from twin.views import (
     DOOR_KIND,
     SPACE,
@@ -125,9 +132,11 @@ class Twin:
         self._network_recheck_s = network_recheck_s
         self._rechecks: dict[str, float] = {}
         self._network_alarms: dict[tuple[str, str], list[str]] = {}
+        self._fence = FenceState(model)
         self._rollup = SpaceRollup(
             {space.id: space.parent for space in model.spaces},
             {door.id: door.between for door in model.doors},
+            segment_zones=self._fence.zones(),
         )
         self._alarms = AlarmBook(self._clock, self._emit)
         self._interlocks = InterlockWatch(model.interlocks, self._doors, self._alarms)
@@ -194,6 +203,7 @@ class Twin:
         count = 0
         changed: dict[DoorRecord, list[str]] = {}
         network_changed = False
+        segments: dict[SegmentRecord, list[str]] = {}
         for sample in samples:
             count += 1
             device = self._devices.get(sample.device)
@@ -222,12 +232,16 @@ class Twin:
                 for door, name, invert in bindings:
                     if self._apply(door, name, invert, sample):
                         changed.setdefault(door, []).append(door.bound[name])
+            for segment in self._fence.apply(sample):
+                segments.setdefault(segment, []).append(f"{sample.device}/{point}")
         self._counts["samples"] += count
 
         if network_changed:
             self._update_network()
         for door, points in changed.items():
             self._derive(door, {"trigger": "sample", "points": points})
+        for segment, points in segments.items():
+            self._derive_segment(segment, {"trigger": "sample", "points": points})
 
     def _apply(
         self, door: DoorRecord, name: InputName, invert: bool, sample: Sample
@@ -294,6 +308,8 @@ class Twin:
             trigger = {"trigger": "health", "device": health.device}
             for door in device.doors:
                 self._derive(door, trigger)
+            for segment in self._fence.of_device(health.device):
+                self._derive_segment(segment, trigger)
         if self._network.set_offline(health.device, reported_offline):
             self._update_network()
 
@@ -329,6 +345,8 @@ class Twin:
                 trigger = {"trigger": "network", "device": device_id}
                 for door in device.doors:
                     self._derive(door, trigger)
+                for segment in self._fence.of_device(device_id):
+                    self._derive_segment(segment, trigger)
         self._sync_network_alarms()
 
     def _sync_network_alarms(self) -> None:
@@ -421,7 +439,13 @@ class Twin:
             self._alarms.clear_alarm(AlarmType(alarm), door.id, detail)
         door.alarms = alarms
 
-        for space, before, after in self._rollup.update(door.id, status):
+        changes = self._rollup.update(door.id, status)
+        self._spaces_changed(changes, {"door": door.id, "door_status": status.value})
+
+    def _spaces_changed(
+        self, changes: list[SpaceChange], cause: Mapping[str, object]
+    ) -> None:
+        for space, before, after in changes:
             self._space_since[space] = self._clock.time()
             self._emit(
                 EventType.STATE_CHANGED,
@@ -429,12 +453,44 @@ class Twin:
                 self._kinds[space][0],
                 before,
                 after,
-                {
-                    "door": door.id,
-                    "door_status": status.value,
-                    "counts": self._rollup.counts(space),
-                },
+                {**cause, "counts": self._rollup.counts(space)},
             )
+
+    def _derive_segment(
+        self, segment: SegmentRecord, trigger: Mapping[str, object]
+    ) -> None:
+        offline = any(
+            self._devices[device].offline
+            for device in segment.devices
+            if device in self._devices
+        )
+        change = self._fence.derive(segment, offline, self._clock.time())
+        if change is None:
+            return
+        detail = {**trigger, **self._fence.detail(segment)}
+        if change.new is not change.old:
+            self._emit(
+                EventType.STATE_CHANGED,
+                segment.id,
+                FENCE_SEGMENT,
+                change.old,
+                change.new,
+                detail,
+            )
+        for alarm in sorted(change.raised):
+            self._alarms.raise_alarm(
+                AlarmType(alarm),
+                segment.id,
+                FENCE_SEGMENT,
+                segment_alarm_cause(alarm, segment),
+                detail,
+            )
+        for alarm in sorted(change.cleared):
+            self._alarms.clear_alarm(AlarmType(alarm), segment.id, detail)
+        changes = self._rollup.update_class(segment.id, zone_class(change.new))
+        self._spaces_changed(
+            changes, {"segment": segment.id, "segment_status": change.new.value}
+        )
 
     def _door_detail(self, door: DoorRecord, status: DoorStatus) -> dict[str, object]:
         inputs = door.inputs
@@ -532,6 +588,15 @@ class Twin:
 
     def node(self, node_id: str) -> NodeView:
         """The node's current view; ``KeyError`` for an unknown id."""
+        if node_id in self._fence:
+            record = self._fence.record(node_id)
+            return NodeView(
+                record.id,
+                FENCE_SEGMENT,
+                record.model.name or record.id,
+                record.model.zone,
+                self._fence.view(record),
+            )
         category = self._kinds[node_id][1]
         if category == DOOR_KIND:
             model = self._door_models[node_id]
@@ -543,13 +608,17 @@ class Twin:
         return device_view(self._devices[node_id], self._device_models[node_id])
 
     def nodes(self, kind: str | None = None) -> list[NodeView]:
-        """Every node (site file order: spaces, doors, devices), or those of one
-        ``kind``; ``"space"`` and ``"device"`` select a whole category."""
-        return [
+        """Every node (site file order: spaces, doors, devices, fence
+        segments), or those of one ``kind``; ``"space"`` and ``"device"`` select
+        a whole category, ``"fence_segment"`` every segment."""
+        found = [
             self.node(node)
             for node, (node_kind, category) in self._kinds.items()
             if kind is None or kind in (node_kind, category)
         ]
+        if kind in (None, FENCE_SEGMENT):
+            found.extend(self.node(record.id) for record in self._fence.records())
+        return found
 
     def neighbors(self, node_id: str) -> list[Neighbor]:
         """The nodes linked to this one and how; ``KeyError`` for an unknown id."""

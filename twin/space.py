@@ -1,12 +1,17 @@
-"""Space status, rolled up from the doors in and below each space.
+"""Space status, rolled up from the doors and fence segments in and below each
+space.
 
 A space's doors are the doors that connect it and the doors of every space it
 contains, at any depth; a door between two spaces counts once for each space
-above either side. The status is the worst class among those doors:
+above either side. Fence segments count towards the zone they guard and the
+spaces above it, classed by :func:`twin.fence.zone_class`. The status is the
+worst class among those members:
 
-- ``breach``: a door is ``forced_open`` or ``held_open``;
-- ``degraded``: a door is ``fault`` or ``offline``;
-- ``unknown``: a door is ``unknown``;
+- ``breach``: a door is ``forced_open`` or ``held_open``, or a segment is in
+  ``alarm``;
+- ``degraded``: a door is ``fault`` or ``offline``, or a segment is in
+  ``tamper``, ``fault`` or ``offline``;
+- ``unknown``: a door or segment is ``unknown``;
 - ``secure``: otherwise, including a space with no doors at all.
 
 The roll-up is incremental: each space keeps a count of its doors per class, so
@@ -60,7 +65,8 @@ class SpaceRollup:
 
     ``parents`` maps every space id to its containing space (None at the top);
     ``door_spaces`` maps every door id to the spaces it connects. Every door
-    starts in ``initial``.
+    starts in ``initial``. ``segment_zones`` maps fence segment ids to the
+    zone each guards; segments start ``unknown``.
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class SpaceRollup:
         parents: Mapping[str, str | None],
         door_spaces: Mapping[str, Iterable[str]],
         initial: DoorStatus = DoorStatus.UNKNOWN,
+        segment_zones: Mapping[str, str] | None = None,
     ) -> None:
         self._parents = dict(parents)
         self._doors: dict[str, set[str]] = {space: set() for space in parents}
@@ -92,6 +99,13 @@ class SpaceRollup:
             for spaces_above in self._above.values():
                 for space in spaces_above:
                     self._counts[space][_INDEX[start]] += 1
+        for segment, zone in (segment_zones or {}).items():
+            if zone not in self._parents:
+                raise ValueError(f"segment {segment!r} guards unknown space {zone!r}")
+            self._above[segment] = tuple(self._lineage(zone))
+            self._door_class[segment] = SpaceStatus.UNKNOWN
+            for space in self._above[segment]:
+                self._counts[space][_INDEX[SpaceStatus.UNKNOWN]] += 1
         for space in self._parents:
             self._status[space] = self._evaluate(space)
 
@@ -120,7 +134,7 @@ class SpaceRollup:
         return self._status[space]
 
     def counts(self, space: str) -> dict[str, int]:
-        """Doors in or below ``space`` per class other than secure."""
+        """Doors and segments in or below ``space`` per class other than secure."""
         counts = self._counts[space]
         return {status.value: counts[index] for index, status in enumerate(_ORDER)}
 
@@ -139,14 +153,18 @@ class SpaceRollup:
         ``secure`` to ``open``); otherwise it touches only the spaces above the
         door. ``KeyError`` for an unknown door.
         """
-        old = self._door_class[door]
-        new = door_class(status)
+        return self.update_class(door, door_class(status))
+
+    def update_class(self, member: str, new: SpaceStatus) -> list[SpaceChange]:
+        """Record that door or segment ``member`` now counts as ``new``; return the
+        spaces whose status changed. ``KeyError`` for an unknown member."""
+        old = self._door_class[member]
         if old is new:
             return []
-        self._door_class[door] = new
+        self._door_class[member] = new
 
         changes: list[SpaceChange] = []
-        for space in self._above[door]:
+        for space in self._above[member]:
             counts = self._counts[space]
             if old is not SpaceStatus.SECURE:
                 counts[_INDEX[old]] -= 1

@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
         "discover", help="compare a site's declared links with what its switches see"
     )
     discover.add_argument("site", type=Path)
+    commands.add_parser(
+        "bench",
+        help="benchmark the Modbus path against a bare pymodbus loop "
+        "(options: warden bench -- --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -131,6 +137,12 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from bench.modbus import main as bench
+
+        rest = argv[1:]
+        return bench(rest[1:] if rest[:1] == ["--"] else rest)
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -18,6 +19,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import Tokens
 from api.context import ApiContext
+from drivers.errors import NotFoundError
 from drivers.group import PollerGroup
 from drivers.snmp.listen import start_trap_receiver
 from drivers.snmp.traps import TrapReceiver
@@ -42,6 +44,23 @@ class Fanout:
 
     def publish_health(self, health: DeviceHealth) -> None:
         self._twin.publish_health(health)
+
+
+def freeze_startup_heap() -> None:
+    """Keep everything built so far (site, graph, twin, drivers) out of later
+    full garbage collections, until ``gc.unfreeze()``.
+
+    Samples arrive by the tens of thousands a second and live about one poll
+    interval, long enough to reach the collector's oldest generation; every few
+    seconds it then walks the whole heap. At 3,000 doors that is some 400,000
+    objects, most built at start-up and never freed, and each walk stalls the
+    event loop for 100-300 ms, which shows as late polls. Frozen, a walk covers
+    the live samples only (tens of ms). Objects are still freed when their last
+    reference goes; only reference cycles among frozen objects wait for
+    ``gc.unfreeze()``.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class _Server(uvicorn.Server):
@@ -131,7 +150,11 @@ async def running_platform(
             twin = Twin(site)
             fanout = Fanout(twin, store)
             pollers = PollerGroup(site, fanout)
-            drivers = {d: pollers.poller(d).driver for d in pollers.devices}
+            drivers = {}
+            for device_id in pollers.devices:
+                # Streaming devices (OPC UA) have no poller and send no traps.
+                with contextlib.suppress(NotFoundError):
+                    drivers[device_id] = pollers.poller(device_id).driver
             traps = await start_trap_receiver(site, fanout, drivers)
             context = ApiContext(site, twin, store, commands=pollers, pollers=pollers)
             config = uvicorn.Config(
@@ -144,6 +167,7 @@ async def running_platform(
             )
             server = _Server(config)
             bound = sock.getsockname()[1]
+            freeze_startup_heap()
             parts = [
                 asyncio.create_task(twin.run(), name="twin"),
                 asyncio.create_task(pollers.run(), name="pollers"),
@@ -160,4 +184,5 @@ async def running_platform(
         finally:
             if traps is not None:
                 await traps.stop()
+            gc.unfreeze()
             await store.close()

@@ -50,7 +50,8 @@ def test_every_demo_device_is_linked_to_a_switch_of_the_network(
     assert switches == {"SW-CORE", "SW-GH", "SW-A", "SW-B", "SW-PERIM"}
     assert set(paths) == {d.id for d in site.site.devices}
     assert paths["DC-A1"].upstream_devices == ("SRV-WARDEN", "SW-CORE", "SW-A")
-    assert paths["CAM-FENCE-NORTH"].upstream_devices[-1] == "SW-PERIM"
+    assert paths["CAM-P01"].upstream_devices[-1] == "SW-PERIM"
+    assert paths["PP-OUTER"].upstream_devices == ("SRV-WARDEN", "SW-CORE", "SW-PERIM")
     assert all(
         d.snmp is not None and d.endpoint is not None
         for d in site.site.devices

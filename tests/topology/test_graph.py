@@ -129,7 +129,12 @@ def test_containment(graph: nx.MultiDiGraph) -> None:
 
     (tree,) = containment_tree(graph)
     assert tree.id == "ARCC" and tree.kind == "site"
-    assert [c.id for c in tree.children] == ["OUTSIDE", "GATEHOUSE", "COMPOUND"]
+    assert [c.id for c in tree.children] == [
+        "OUTSIDE",
+        "GATEHOUSE",
+        "COMPOUND",
+        "PERIMETER",
+    ]
     (unit,) = containment_tree(graph, "HU-B")
     landing_2 = unit.children[-1]
     assert landing_2 == SpaceTree(

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from topology.loader import load_site
+from topology.site import Protocol
 from warden.cli import main
 from warden.demo import site_path
 
@@ -89,7 +90,10 @@ def test_demo_runs_and_stops_cleanly_on_a_signal(
         while True:
             with urllib.request.urlopen(f"{url}/api/v1/health", timeout=5) as response:
                 health = json.load(response)
-            if health["doors"].get("secure") == 95 or time.monotonic() > deadline:
+            settled = health["doors"].get("secure") == 95 and set(
+                health["devices"]
+            ) == {"online"}
+            if settled or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert health["doors"] == {"secure": 95}
@@ -104,8 +108,20 @@ def test_demo_runs_and_stops_cleanly_on_a_signal(
     assert process.returncode == 0, err
     assert "Traceback" not in err
     site = load_site(site_path())
-    controllers = [d.id for d in site.site.devices if d.profile is not None]
-    points = sum(len(site.profile_for(d).points) for d in controllers)
+    polled = [
+        d for d in site.site.devices if d.protocol in (Protocol.MODBUS, Protocol.OPCUA)
+    ]
+    points = sum(
+        len(site.profile_for(d.id).points)
+        for d in polled
+        if d.protocol is Protocol.MODBUS
+    ) + sum(
+        len(site.opcua_profile_for(d.id).points)
+        for d in polled
+        if d.protocol is Protocol.OPCUA
+    )
+    # Switches add their interfaces' series: count the other devices' only.
+    controllers = [d.id for d in polled]
     marks = ",".join("?" * len(controllers))
     connection = sqlite3.connect(db)
     try:

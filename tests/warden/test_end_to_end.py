@@ -43,12 +43,11 @@ async def test_every_demo_door_becomes_secure(facility: Facility) -> None:
 
     async def all_online() -> bool:
         devices = await facility.get("/api/v1/devices")
-        polled = [device for device in devices if device["protocol"] != "none"]
-        return {device["status"] for device in polled} == {"online"}
+        driven = [d for d in devices if d["protocol"] != "none"]
+        return {device["status"] for device in driven} == {"online"}
 
     await facility.wait_for(all_secure, 10, "every door secure")
-    # Switches are polled less often (see SWITCH_POLL_S).
-    await facility.wait_for(all_online, 10, "every polled device online")
+    await facility.wait_for(all_online, 10, "every device with a driver online")
 
 
 async def test_lock_coil_written_by_a_plain_client_shows_in_the_api(

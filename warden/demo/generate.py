@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warden.demo import network
+from warden.demo import network, perimeter
 from warden.demo.profiles_yaml import profile_id, profile_yaml
 
 HERE = Path(__file__).parent
@@ -259,9 +259,13 @@ def site_yaml() -> str:
         "# a controller uses its channel n. Locks are fail-secure, released while",
         "# the relay is energised, hence the inverted lock bindings ('!').",
         "#",
+        "# Two fences ring the site with a sterile zone between them: 16 outer and",
+        "# 12 inner fence segments, each fence on its own perimeter intrusion",
+        "# detection processor (OPC UA), watched by eight perimeter cameras.",
+        "#",
         "# Network: a core switch, an access switch for the gatehouse, one per",
         "# housing unit and one for the perimeter, all polled over SNMP; every",
-        "# controller and camera is linked to its switch port (see links:).",
+        "# controller, processor and camera is linked to its switch port.",
         "version: 1",
         "site:",
         "  id: ashford-ridge",
@@ -272,6 +276,7 @@ def site_yaml() -> str:
         "profiles:",
         f"  {profile_id(8)}: profiles/{profile_id(8)}.yaml",
         f"  {profile_id(16)}: profiles/{profile_id(16)}.yaml",
+        f"  {perimeter.PROFILE_ID}: profiles/{perimeter.PROFILE_ID}.yaml",
         "",
         "spaces:",
     ]
@@ -280,6 +285,7 @@ def site_yaml() -> str:
         out.append(
             f"  - {{id: {space.id}, kind: {space.kind}, name: {space.name}{parent}}}"
         )
+    out.append(perimeter.ZONE_LINE)
 
     all_controllers = controllers()
     out += ["", "doors:"]
@@ -317,6 +323,7 @@ def site_yaml() -> str:
             "      poll_interval_s: 1.0",
             "      timeout_s: 1.0",
         ]
+    out += perimeter.device_lines()
 
     controller_ids = [controller.id for controller in all_controllers]
     out += network.device_lines(controller_ids, UNITS)
@@ -328,6 +335,7 @@ def site_yaml() -> str:
             f"    name: {name}",
             f"    doors: [{', '.join(doors)}]",
         ]
+    out += ["", "fence_segments:", *perimeter.segment_lines()]
     out += network.network_lines(controller_ids, UNITS)
     return "\n".join(out) + "\n"
 
@@ -360,6 +368,7 @@ def outputs() -> dict[Path, str]:
         HERE / "site.yaml": site_yaml(),
         HERE / "profiles" / f"{profile_id(8)}.yaml": profile_yaml(8),
         HERE / "profiles" / f"{profile_id(16)}.yaml": profile_yaml(16),
+        HERE / "profiles" / f"{perimeter.PROFILE_ID}.yaml": perimeter.profile_yaml(),
     }
 
 

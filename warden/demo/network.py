@@ -2,16 +2,18 @@
 
 A core switch in the central control room; one access switch for the
 gatehouse, one per housing unit and one for the perimeter, each on a core
-port; the platform's server on the core; every door controller and camera on
-an access switch port. Switches are polled over SNMP v2c (a lab community
-written in the file: real sites name an environment variable instead) and
-send traps to the platform on 127.0.0.1:10162.
+port; the platform's server on the core; every door controller, perimeter
+processor and camera on an access switch port. Switches are polled over SNMP
+v2c (a lab community written in the file: real sites name an environment
+variable instead) and send traps to the platform on 127.0.0.1:10162.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from warden.demo import perimeter
 
 FIRST_SWITCH_PORT = 16100
 UPLINK = "Gi1/0/48"
@@ -90,15 +92,6 @@ def cameras(units: Sequence[str]) -> list[Camera]:
                 f"SW-{unit}",
             ),
         ]
-    for side in ("NORTH", "EAST", "SOUTH", "WEST"):
-        found.append(
-            Camera(
-                f"CAM-FENCE-{side}",
-                f"{side.title()} fence camera",
-                "ARCC",
-                "SW-PERIM",
-            )
-        )
     return found
 
 
@@ -182,8 +175,16 @@ def network_lines(controller_ids: Sequence[str], units: Sequence[str]) -> list[s
         access = controller_switch(controller_id, units)
         used[access] = used.get(access, 0) + 1
         out.append(f"  - {{a: {access}/Gi1/0/{used[access]}, b: {controller_id}}}")
-    for camera in cameras(units):
-        key = f"camera {camera.switch}"
+    for fence in perimeter.FENCES:
+        used["SW-PERIM"] = used.get("SW-PERIM", 0) + 1
+        out.append(
+            f"  - {{a: SW-PERIM/Gi1/0/{used['SW-PERIM']}, b: {fence.processor}}}"
+        )
+    cameras_on = [(c.switch, c.id) for c in cameras(units)] + [
+        ("SW-PERIM", f"CAM-P{n:02d}") for n in range(1, perimeter.CAMERAS + 1)
+    ]
+    for access, camera_id in cameras_on:
+        key = f"camera {access}"
         used[key] = used.get(key, 24) + 1
-        out.append(f"  - {{a: {camera.switch}/Gi1/0/{used[key]}, b: {camera.id}}}")
+        out.append(f"  - {{a: {access}/Gi1/0/{used[key]}, b: {camera_id}}}")
     return out
