@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drivers import modbus, opcua
+from drivers import modbus, opcua, snmp
 from drivers.base import DeviceDriver, SampleSink, StreamingDriver
 from topology.loader import LoadedSite
 from topology.site import Device, Protocol
@@ -23,7 +23,7 @@ DriverFactory = Callable[[Device, LoadedSite], DeviceDriver]
 
 def default_factories() -> dict[Protocol, DriverFactory]:
     """The drivers this build knows, by protocol."""
-    return {Protocol.MODBUS: modbus.create_driver}
+    return {Protocol.MODBUS: modbus.create_driver, Protocol.SNMP: snmp.create_driver}
 
 
 StreamFactory = Callable[[Device, LoadedSite, SampleSink], StreamingDriver]

@@ -19,6 +19,7 @@ from typing import Protocol as TypingProtocol
 from simulators.errors import UnknownDeviceError
 from simulators.modbus import ModbusDeviceSimulator
 from simulators.opcua_device import opcua_factory
+from simulators.snmp_site import snmp_factory
 from simulators.world import Fault, World
 from topology.loader import LoadedSite
 from topology.site import Device, Door, Endpoint, Protocol
@@ -91,6 +92,7 @@ def _modbus_factory(device: Device, context: SiteContext) -> DeviceSimulator | N
 
 
 register_factory(Protocol.MODBUS, _modbus_factory)
+register_factory(Protocol.SNMP, snmp_factory)
 register_factory(Protocol.OPCUA, opcua_factory)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from topology._network_rules import network_problems
 from topology._profiles import load_profile
 from topology._rules import NODE_SECTIONS, SiteRules
 from topology._validate import validate
@@ -82,7 +83,7 @@ def load_site(path: str | Path) -> LoadedSite:
         document,
         SiteFile,
         "site file",
-        lists=tuple(NODE_SECTIONS),
+        lists=(*NODE_SECTIONS, "links"),
         mappings=("profiles",),
     )
     problems = list(result.problems)
@@ -123,6 +124,7 @@ def load_site(path: str | Path) -> LoadedSite:
         document, site, result.indexes, profiles, unusable, opcua_profiles
     )
     problems.extend(rules.run())
+    problems.extend(network_problems(document, site, result.indexes))
     if problems:
         raise SiteError(_ordered(problems, site_path))
     return LoadedSite(site_path, site, profiles, build_graph(site), opcua_profiles)

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from topology.network import Link, MacAddress, NetworkSettings, SnmpSettings
 from topology.site_opcua import OpcUaSecurity, parse_opcua_url
 
 Identifier = Annotated[
@@ -107,6 +108,8 @@ class Device(_Strict):
     poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     location: Identifier | None = None
+    snmp: SnmpSettings | None = None
+    mac: MacAddress | None = None
 
     @model_validator(mode="after")
     def _check_opcua_fields(self) -> Device:
@@ -256,4 +259,6 @@ class SiteFile(_Strict):
     doors: list[Door] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
     interlocks: list[Interlock] = Field(default_factory=list)
+    network: NetworkSettings | None = None
+    links: list[Link] = Field(default_factory=list)
     fence_segments: list[FenceSegment] = Field(default_factory=list)

@@ -77,6 +77,8 @@ class AlarmType(StrEnum):
     FENCE_INTRUSION = "fence_intrusion"
     TAMPER = "tamper"
     DEVICE_OFFLINE = "device_offline"
+    LINK_DOWN = "link_down"
+    """A switch port on the way to other devices is down (see twin.network)."""
     INTERLOCK_VIOLATION = "interlock_violation"
     COMMAND_FAILED = "command_failed"
     """A command's write to the device failed."""
@@ -97,6 +99,7 @@ SEVERITY: Mapping[AlarmType, Severity] = {
     AlarmType.HELD_OPEN: Severity.MAJOR,
     AlarmType.TAMPER: Severity.MAJOR,
     AlarmType.DEVICE_OFFLINE: Severity.MAJOR,
+    AlarmType.LINK_DOWN: Severity.MAJOR,
     AlarmType.COMMAND_FAILED: Severity.MAJOR,
     AlarmType.NOT_CONVERGED: Severity.MAJOR,
 }
@@ -271,6 +274,16 @@ class AlarmBook:
             {**(detail or {}), "alarm": alarm.as_dict()},
         )
         return alarm
+
+    def amend_cause(self, kind: AlarmType, node: str, cause: Sequence[str]) -> bool:
+        """Replace the cause chain of the active alarm for ``kind`` on ``node``
+        (more devices cut off by the same switch, say); False if none is
+        active. Publishes no event: the alarm's condition did not change."""
+        entry = self._by_condition.get((kind, node))
+        if entry is None or entry.cleared_at is not None:
+            return False
+        entry.cause = tuple(cause)
+        return True
 
     def clear_alarm(
         self,

@@ -30,6 +30,7 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from topology.loader import LoadedSite
+from topology.paths import network_paths
 from topology.sample import DeviceHealth, DeviceStatus, Quality, Sample, Value
 from twin.alarms import AlarmBook, AlarmType
 from twin.causes import door_alarm_cause, offline_cause
@@ -53,6 +54,7 @@ from twin.fence_state import (
     segment_alarm_cause,
 )
 from twin.interlock import InterlockWatch
+from twin.network import NetworkWatch, alarm_conditions, network_events
 from twin.records import DeviceRecord, DoorRecord
 from twin.space import SpaceChange, SpaceRollup
 from twin.views import (
@@ -98,6 +100,7 @@ class Twin:
         tick_s: float = 0.25,
         converge_s: float | None = None,
         command_log: int = 1000,
+        network_recheck_s: float = 60.0,
     ) -> None:
         if tick_s <= 0:
             raise ValueError(f"tick_s must be positive, not {tick_s}")
@@ -123,6 +126,12 @@ class Twin:
         for door in model.doors:
             held_open_s = door.held_open_s or model.site.held_open_s
             self._doors[door.id] = self._bind(DoorRecord(door.id, held_open_s))
+        self._network = NetworkWatch(network_paths(model))
+        # Devices last reported offline while cut off, by the monotonic time
+        # their offline status is trusted if no poll says otherwise.
+        self._network_recheck_s = network_recheck_s
+        self._rechecks: dict[str, float] = {}
+        self._network_alarms: dict[tuple[str, str], list[str]] = {}
         self._fence = FenceState(model)
         self._rollup = SpaceRollup(
             {space.id: space.parent for space in model.spaces},
@@ -193,6 +202,7 @@ class Twin:
         """
         count = 0
         changed: dict[DoorRecord, list[str]] = {}
+        network_changed = False
         segments: dict[SegmentRecord, list[str]] = {}
         for sample in samples:
             count += 1
@@ -213,6 +223,10 @@ class Twin:
             ):
                 # Most polls repeat the last reading; doors already reflect it.
                 continue
+            port = self._network.watched_port(sample.device, point)
+            if port is not None and sample.quality is not Quality.BAD:
+                value = sample.value if isinstance(sample.value, str) else None
+                network_changed |= self._network.set_port(sample.device, port, value)
             bindings = device.bindings.get(point)
             if bindings is not None:
                 for door, name, invert in bindings:
@@ -222,6 +236,8 @@ class Twin:
                 segments.setdefault(segment, []).append(f"{sample.device}/{point}")
         self._counts["samples"] += count
 
+        if network_changed:
+            self._update_network()
         for door, points in changed.items():
             self._derive(door, {"trigger": "sample", "points": points})
         for segment, points in segments.items():
@@ -263,6 +279,9 @@ class Twin:
         old = device.status
         was_offline = device.offline
         device.health = health
+        reported_offline = health.status is DeviceStatus.OFFLINE
+        if not reported_offline:
+            self._rechecks.pop(health.device, None)
         if health.status is not old:
             self._emit(
                 EventType.STATE_CHANGED,
@@ -291,6 +310,78 @@ class Twin:
                 self._derive(door, trigger)
             for segment in self._fence.of_device(health.device):
                 self._derive_segment(segment, trigger)
+        if self._network.set_offline(health.device, reported_offline):
+            self._update_network()
+
+    def _update_network(self) -> None:
+        """Recompute network causes: mark the devices behind a cause
+        unreachable (their doors offline), keep one alarm per cause, and wait
+        for devices reported offline while cut off (see :mod:`twin.network`)."""
+        change = self._network.update()
+        recheck_at = self._clock.monotonic() + self._network_recheck_s
+        for device_id in change.suspected:
+            self._rechecks[device_id] = recheck_at
+        status = {d: self._devices[d].status.value for d in change.unreachable}
+        for event in network_events(change, status):
+            node_kind = self._kinds[event.node][0]
+            self._emit(
+                EventType.STATE_CHANGED,
+                event.node,
+                node_kind,
+                event.old,
+                event.new,
+                event.detail,
+            )
+        for device_id, cause in change.unreachable.items():
+            device = self._devices[device_id]
+            was_offline = device.offline
+            device.network_cause = None if cause is None else cause.describe()
+            if cause is not None:
+                # An offline alarm raised before the cut was known is explained.
+                explained = {"explained_by": cause.describe()}
+                self._alarms.clear_alarm(AlarmType.DEVICE_OFFLINE, device_id, explained)
+                self._rechecks.pop(device_id, None)
+            if device.offline is not was_offline:
+                trigger = {"trigger": "network", "device": device_id}
+                for door in device.doors:
+                    self._derive(door, trigger)
+                for segment in self._fence.of_device(device_id):
+                    self._derive_segment(segment, trigger)
+        self._sync_network_alarms()
+
+    def _sync_network_alarms(self) -> None:
+        wanted = alarm_conditions(self._network.causes())
+        for (name, node), chain in wanted.items():
+            if self._network_alarms.get((name, node)) == chain:
+                continue
+            kind = AlarmType(name)
+            if not self._alarms.amend_cause(kind, node, chain):
+                self._alarms.raise_alarm(kind, node, self._kinds[node][0], chain)
+        for name, node in self._network_alarms.keys() - wanted.keys():
+            # A switch's own offline alarm follows its health, not the network.
+            if name == AlarmType.LINK_DOWN:
+                self._alarms.clear_alarm(AlarmType.LINK_DOWN, node)
+        self._network_alarms = wanted
+
+    def _recheck_network(self, now: float) -> None:
+        """Trust the offline status of devices still unanswered a while after
+        their network path was repaired."""
+        due = [d for d, deadline in self._rechecks.items() if now > deadline]
+        for device_id in due:
+            del self._rechecks[device_id]
+            device = self._devices[device_id]
+            if device.health is None or device.network_cause is not None:
+                continue
+            if device.status is DeviceStatus.OFFLINE and self._network.confirm(
+                device_id
+            ):
+                cause = offline_cause(device.health, [door.id for door in device.doors])
+                cause.append("still not answering after its network path came back")
+                kind = self._kinds[device_id][0]
+                self._alarms.raise_alarm(
+                    AlarmType.DEVICE_OFFLINE, device_id, kind, cause
+                )
+                self._update_network()
 
     def _unknown_device(self, device: str) -> None:
         self._counts["samples_unknown_device"] += 1
@@ -443,6 +534,8 @@ class Twin:
         due = [door for door, deadline in self._deadlines.items() if now > deadline]
         for door in due:
             self._derive(self._doors[door], {"trigger": "clock"})
+        if self._rechecks:
+            self._recheck_network(now)
         self._commands.tick()
 
     async def run(self) -> None:

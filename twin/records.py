@@ -17,7 +17,16 @@ Binding = tuple["DoorRecord", InputName, bool]
 class DeviceRecord:
     """A device's latest samples, health and the door inputs its points feed."""
 
-    __slots__ = ("bindings", "doors", "good", "health", "id", "last_seen", "points")
+    __slots__ = (
+        "bindings",
+        "doors",
+        "good",
+        "health",
+        "id",
+        "last_seen",
+        "network_cause",
+        "points",
+    )
 
     def __init__(self, device_id: str) -> None:
         self.id = device_id
@@ -27,6 +36,8 @@ class DeviceRecord:
         self.doors: list[DoorRecord] = []
         self.health: DeviceHealth | None = None
         self.last_seen: float | None = None
+        # Set while something upstream in the network cuts the device off.
+        self.network_cause: str | None = None
 
     @property
     def status(self) -> DeviceStatus:
@@ -34,6 +45,9 @@ class DeviceRecord:
 
     @property
     def offline(self) -> bool:
+        """Reported offline, or cut off by the network (nothing it says is current)."""
+        if self.network_cause is not None:
+            return True
         return self.health is not None and self.health.status is DeviceStatus.OFFLINE
 
 

@@ -201,7 +201,8 @@ def space_view(space: Space, rollup: SpaceRollup, since: float | None) -> NodeVi
 
 def device_view(device: DeviceRecord, model: Device) -> NodeView:
     """A device's view: health status, since, last seen (epoch of its latest
-    usable sample or good poll), the reason of its last failure."""
+    usable sample or good poll), the reason of its last failure; status
+    ``unreachable`` and the ``cause`` while the network cuts it off."""
     health = device.health
     last_seen = device.last_seen
     if health is not None and health.last_good is not None:
@@ -213,6 +214,9 @@ def device_view(device: DeviceRecord, model: Device) -> NodeView:
         "reason": None if health is None else health.reason,
         "consecutive_failures": 0 if health is None else health.consecutive_failures,
     }
+    if device.network_cause is not None:
+        state["status"] = "unreachable"
+        state["cause"] = device.network_cause
     return NodeView(
         device.id,
         model.kind.value,

@@ -1,6 +1,7 @@
-"""The ``warden`` command: run, simulate, check.
+"""The ``warden`` command: run, simulate, check, discover.
 
-Exit codes: 0 success, 1 runtime failure, 2 invalid site file or arguments.
+Exit codes: 0 success, 1 runtime failure (for ``discover``: links missing or
+unexpected), 2 invalid site file or arguments.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a site file")
     check.add_argument("site", type=Path)
 
+    discover = commands.add_parser(
+        "discover", help="compare a site's declared links with what its switches see"
+    )
+    discover.add_argument("site", type=Path)
     commands.add_parser(
         "bench",
         help="benchmark the Modbus path against a bare pymodbus loop "
@@ -126,6 +131,8 @@ async def _main(args: argparse.Namespace) -> int:
         await commands.run(args)
     elif args.command == "simulate":
         await commands.simulate(args)
+    elif args.command == "discover":
+        return await commands.discover(args)
     return 0
 
 

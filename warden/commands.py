@@ -89,3 +89,17 @@ async def simulate(args: argparse.Namespace) -> None:
         scenario=args.scenario,
         stop=None,
     )
+
+
+async def discover(args: argparse.Namespace) -> int:
+    """Print how the site's links compare with the switches' neighbour tables;
+    1 when a link is missing or something unexpected is seen."""
+    from drivers.snmp.discovery import discover_site
+    from topology.discovery import MATCHING, MISSING, UNEXPECTED, UNVERIFIED
+
+    report = await discover_site(load_site(args.site))
+    for line in report.lines():
+        print(line)
+    counts = {s: len(report.of(s)) for s in (MATCHING, MISSING, UNEXPECTED, UNVERIFIED)}
+    print(", ".join(f"{count} {status}" for status, count in counts.items()))
+    return 0 if report.consistent else 1

@@ -19,7 +19,10 @@ import uvicorn
 from api.app import create_app
 from api.auth import Tokens
 from api.context import ApiContext
+from drivers.errors import NotFoundError
 from drivers.group import PollerGroup
+from drivers.snmp.listen import start_trap_receiver
+from drivers.snmp.traps import TrapReceiver
 from store.base import TimeSeriesStore
 from topology.loader import LoadedSite
 from topology.sample import DeviceHealth, Sample
@@ -142,9 +145,17 @@ async def running_platform(
     sock = _listen(host, port)
     with sock:
         await store.start()
+        traps: TrapReceiver | None = None
         try:
             twin = Twin(site)
-            pollers = PollerGroup(site, Fanout(twin, store))
+            fanout = Fanout(twin, store)
+            pollers = PollerGroup(site, fanout)
+            drivers = {}
+            for device_id in pollers.devices:
+                # Streaming devices (OPC UA) have no poller and send no traps.
+                with contextlib.suppress(NotFoundError):
+                    drivers[device_id] = pollers.poller(device_id).driver
+            traps = await start_trap_receiver(site, fanout, drivers)
             context = ApiContext(site, twin, store, commands=pollers, pollers=pollers)
             config = uvicorn.Config(
                 create_app(context, tokens),
@@ -171,5 +182,7 @@ async def running_platform(
                 twin.bus.close()
                 await _stop(parts)
         finally:
+            if traps is not None:
+                await traps.stop()
             gc.unfreeze()
             await store.close()

@@ -8,6 +8,7 @@ import pytest
 
 from topology.check import check_site
 from topology.loader import LoadedSite, load_site
+from topology.paths import network_paths
 from topology.profile import DataType, ModbusTable, WordOrder
 from topology.site import DeviceKind, Protocol
 from warden.demo import generate, site_path
@@ -38,6 +39,24 @@ def test_demo_controllers_are_modbus_on_loopback_from_port_15020(
     assert [e.port for e in endpoints if e] == list(range(15020, 15028))
     assert {(e.host, e.unit_id) for e in endpoints if e} == {("127.0.0.1", 1)}
     assert {d.poll_interval_s for d in controllers} == {1.0}
+
+
+def test_every_demo_device_is_linked_to_a_switch_of_the_network(
+    site: LoadedSite,
+) -> None:
+    paths = network_paths(site.site)
+    switches = {d.id for d in site.site.devices if d.kind is DeviceKind.SWITCH}
+
+    assert switches == {"SW-CORE", "SW-GH", "SW-A", "SW-B", "SW-PERIM"}
+    assert set(paths) == {d.id for d in site.site.devices}
+    assert paths["DC-A1"].upstream_devices == ("SRV-WARDEN", "SW-CORE", "SW-A")
+    assert paths["CAM-P01"].upstream_devices[-1] == "SW-PERIM"
+    assert paths["PP-OUTER"].upstream_devices == ("SRV-WARDEN", "SW-CORE", "SW-PERIM")
+    assert all(
+        d.snmp is not None and d.endpoint is not None
+        for d in site.site.devices
+        if d.kind is DeviceKind.SWITCH
+    )
 
 
 def test_every_demo_door_reports_locked_and_closed_and_can_be_commanded(

@@ -16,11 +16,12 @@ from api.auth import Role, Tokens, User
 from simulators.runner import SimulatorSet, start_simulators
 from store.sqlite import SqliteStore
 from topology.loader import LoadedSite, load_site, with_endpoints
-from topology.site import Endpoint
+from topology.site import Endpoint, Protocol
 from warden.demo import site_path
 from warden.runtime import Platform, running_platform
 
 POLL_S = 0.2
+SWITCH_POLL_S = 2.0
 OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
 VIEWER_TOKEN = "viewer-token-for-tests-0123456789"
 TOKENS = Tokens(
@@ -35,12 +36,27 @@ def fast_demo_site(poll_s: float = POLL_S) -> LoadedSite:
     """The demo site with every device polled every ``poll_s`` seconds and every
     simulator on a free port."""
     site = load_site(site_path())
+    # Switches are polled every SWITCH_POLL_S: their polls cost more and the
+    # tests time door changes seen through the controllers.
     devices = [
-        d.model_copy(update={"poll_interval_s": poll_s, "timeout_s": 0.5})
+        d.model_copy(
+            update={
+                "poll_interval_s": SWITCH_POLL_S
+                if d.protocol is Protocol.SNMP
+                else poll_s,
+                "timeout_s": 0.5,
+            }
+        )
         for d in site.site.devices
     ]
+    # Traps to a free port too (the switches then send none, which the
+    # pollers make up for).
+    network = site.site.network
+    if network is not None:
+        network = network.model_copy(update={"trap_port": 0})
     site = dataclasses.replace(
-        site, site=site.site.model_copy(update={"devices": devices})
+        site,
+        site=site.site.model_copy(update={"devices": devices, "network": network}),
     )
     free = {
         d.id: Endpoint(host="127.0.0.1", port=0, unit_id=d.endpoint.unit_id)

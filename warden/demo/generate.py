@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warden.demo import perimeter
+from warden.demo import network, perimeter
 from warden.demo.profiles_yaml import profile_id, profile_yaml
 
 HERE = Path(__file__).parent
@@ -262,6 +262,10 @@ def site_yaml() -> str:
         "# Two fences ring the site with a sterile zone between them: 16 outer and",
         "# 12 inner fence segments, each fence on its own perimeter intrusion",
         "# detection processor (OPC UA), watched by eight perimeter cameras.",
+        "#",
+        "# Network: a core switch, an access switch for the gatehouse, one per",
+        "# housing unit and one for the perimeter, all polled over SNMP; every",
+        "# controller, processor and camera is linked to its switch port.",
         "version: 1",
         "site:",
         "  id: ashford-ridge",
@@ -297,12 +301,14 @@ def site_yaml() -> str:
         "  # shared settings as an anchor that the others merge in.",
     ]
     anchored: set[int] = set()
-    for port, controller in enumerate(all_controllers, start=FIRST_PORT):
+    for index, controller in enumerate(all_controllers):
+        port = FIRST_PORT + index
         out += [
             f"  - id: {controller.id}",
             f"    name: {controller.name}",
             f"    location: {controller.location}",
             f"    endpoint: {{host: 127.0.0.1, port: {port}, unit_id: 1}}",
+            f'    mac: "{network.controller_mac(index)}"',
         ]
         anchor = f"door-controller-{controller.doors}"
         if controller.doors in anchored:
@@ -319,6 +325,9 @@ def site_yaml() -> str:
         ]
     out += perimeter.device_lines()
 
+    controller_ids = [controller.id for controller in all_controllers]
+    out += network.device_lines(controller_ids, UNITS)
+
     out += ["", "interlocks:"]
     for interlock_id, name, doors in INTERLOCKS:
         out += [
@@ -327,6 +336,7 @@ def site_yaml() -> str:
             f"    doors: [{', '.join(doors)}]",
         ]
     out += ["", "fence_segments:", *perimeter.segment_lines()]
+    out += network.network_lines(controller_ids, UNITS)
     return "\n".join(out) + "\n"
 
 
