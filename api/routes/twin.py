@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query
 from api.deps import Context, not_found
 from api.schemas import NeighborOut, NodeOut, PathOut, to_datetime
 from topology import graph as site_graph
+from topology.impact import impact
 from topology.site import SpaceKind
 from twin.views import NodeView
 
@@ -77,6 +79,17 @@ def get_neighbors(context: Context, node_id: str) -> list[NeighborOut]:
     except KeyError:
         raise not_found("node", node_id) from None
     return [NeighborOut(id=n.id, kind=n.kind, relation=n.relation) for n in neighbors]
+
+
+@router.get("/nodes/{node_id}/impact")
+def get_impact(context: Context, node_id: str) -> dict[str, Any]:
+    """What depends on a node: devices behind it in the network, and the doors,
+    fence segments and cameras that would become unreachable if it failed."""
+    try:
+        found = impact(context.site.site, node_id)
+    except KeyError:
+        raise not_found("node", node_id) from None
+    return dataclasses.asdict(found)
 
 
 @router.get("/paths", response_model_by_alias=True)

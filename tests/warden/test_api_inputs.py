@@ -14,6 +14,7 @@ async def test_bad_requests_get_clear_client_errors(tmp_path: Path) -> None:
             "/api/v1/devices/NOPE": (404, "no device with id 'NOPE'"),
             "/api/v1/twin/nodes/NOPE": (404, "no node with id 'NOPE'"),
             "/api/v1/twin/nodes/NOPE/neighbors": (404, "no node"),
+            "/api/v1/twin/nodes/NOPE/impact": (404, "no node"),
             "/api/v1/twin/paths?from=A1-01&to=NOPE": (404, "no space with id 'NOPE'"),
             "/api/v1/twin/paths?from=A1-01&to=D-A1-01": (404, "no space"),
             "/api/v1/twin/paths?from=A1-01": (422, "to"),
@@ -58,6 +59,11 @@ async def test_bad_requests_get_clear_client_errors(tmp_path: Path) -> None:
             response = await http.get(path)
             assert response.status_code == status, (path, response.text)
             assert phrase in response.text, (path, response.text)
+
+        switch = await http.get("/api/v1/twin/nodes/SW-A/impact")
+        assert switch.status_code == 200
+        assert "D-A1-01" in switch.json()["doors"]
+        assert "DC-A1" in switch.json()["devices"]
 
         path = await http.get("/api/v1/twin/paths?from=OUTSIDE&to=A1-01")
         assert path.status_code == 200
