@@ -21,6 +21,7 @@ class EndpointOut(BaseModel):
     host: str
     port: int
     unit_id: int
+    url: str | None = Field(None, description="OPC UA endpoint URL")
 
 
 class PointOut(BaseModel):
@@ -33,6 +34,7 @@ class PointOut(BaseModel):
     reason: str | None = None
     table: str | None = Field(None, description="Modbus table")
     address: int | None = Field(None, description="0-based Modbus protocol address")
+    node: str | None = Field(None, description="OPC UA node, nsu=URI;s=ID")
     data_type: str | None = None
     unit: str | None = None
     writable: bool = False

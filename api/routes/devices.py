@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 
 from api.context import ApiContext
@@ -13,33 +15,67 @@ from api.schemas import (
     to_datetime,
     to_optional_datetime,
 )
-from topology.sample import Quality
+from topology.sample import Quality, Sample
 from topology.site import Device
 
 router = APIRouter(tags=["devices"])
 
 
+def _reading(sample: Sample | None) -> dict[str, Any]:
+    if sample is None:
+        return {"value": None, "quality": None, "timestamp": None}
+    return {
+        "value": sample.value,
+        "quality": sample.quality.value,
+        "timestamp": to_datetime(sample.source_time),
+        "reason": sample.reason,
+    }
+
+
 def _points(context: ApiContext, device: Device) -> list[PointOut]:
+    """Every point of the device: the profile's (Modbus or OPC UA), in profile
+    order, with their addresses; for devices whose points are discovered (SNMP
+    interfaces), every point read so far."""
     latest = context.twin.points(device.id)
-    profile = context.site.profiles.get(device.profile) if device.profile else None
-    out: list[PointOut] = []
-    for point in profile.points if profile is not None else []:
-        sample = latest.get(point.name)
-        out.append(
+    modbus = context.site.profiles.get(device.profile or "")
+    opcua = context.site.opcua_profiles.get(device.profile or "")
+    if modbus is not None:
+        return [
             PointOut(
-                name=point.name,
-                value=sample.value if sample is not None else None,
-                quality=sample.quality.value if sample is not None else None,
-                timestamp=to_datetime(sample.source_time) if sample else None,
-                reason=sample.reason if sample is not None else None,
-                table=point.table.value,
-                address=point.address,
-                data_type=point.data_type.value,
-                unit=point.unit,
-                writable=point.writable,
+                name=p.name,
+                table=p.table.value,
+                address=p.address,
+                data_type=p.data_type.value,
+                unit=p.unit,
+                writable=p.writable,
+                **_reading(latest.get(p.name)),
             )
-        )
-    return out
+            for p in modbus.points
+        ]
+    if opcua is not None:
+        return [
+            PointOut(
+                name=p.name,
+                node=p.node,
+                data_type=p.data_type.value,
+                unit=p.unit,
+                writable=p.writable,
+                **_reading(latest.get(p.name)),
+            )
+            for p in opcua.points
+        ]
+    return [PointOut(name=name, **_reading(latest[name])) for name in sorted(latest)]
+
+
+def known_point(context: ApiContext, device: Device, point: str) -> bool:
+    """Whether ``point`` is in the device's profile or has been read from it."""
+    modbus = context.site.profiles.get(device.profile or "")
+    opcua = context.site.opcua_profiles.get(device.profile or "")
+    if modbus is not None and point in modbus.point_names:
+        return True
+    if opcua is not None and any(p.name == point for p in opcua.points):
+        return True
+    return point in context.twin.points(device.id)
 
 
 def _last_seen(context: ApiContext, device_id: str) -> float | None:

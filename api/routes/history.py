@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import Context, not_found
+from api.routes.devices import known_point
 from api.schemas import HistoryOut, HistoryPoint, to_datetime
 from store.base import Aggregate, SeriesKey, StoreError
 from store.base import Query as StoreQuery
@@ -70,11 +71,10 @@ async def get_history(
     """Samples of one point between ``start`` and ``end``; with ``every``, one
     aggregated value per window (windows without samples are left out)."""
     try:
-        profile_id = context.site.device(device).profile
+        found = context.site.device(device)
     except KeyError:
         raise not_found("device", device) from None
-    profile = context.site.profiles.get(profile_id) if profile_id else None
-    if profile is None or point not in profile.point_names:
+    if not known_point(context, found, point):
         raise HTTPException(404, detail=f"device {device!r} has no point {point!r}")
 
     end_s = _epoch(end, "end") if end is not None else time.time()

@@ -60,6 +60,17 @@ async def test_bad_requests_get_clear_client_errors(tmp_path: Path) -> None:
             assert response.status_code == status, (path, response.text)
             assert phrase in response.text, (path, response.text)
 
+        processor = (await http.get("/api/v1/devices/PP-OUTER")).json()
+        assert processor["protocol"] == "opcua"
+        assert processor["endpoint"]["url"].startswith("opc.tcp://127.0.0.1:")
+        assert processor["points"] and all(p["node"] for p in processor["points"])
+        assert processor["points"][0]["node"].startswith("nsu=urn:")
+        first = processor["points"][0]["name"]
+        history = await http.get(
+            "/api/v1/history", params={"device": "PP-OUTER", "point": first}
+        )
+        assert history.status_code == 200, history.text
+
         switch = await http.get("/api/v1/twin/nodes/SW-A/impact")
         assert switch.status_code == 200
         assert "D-A1-01" in switch.json()["doors"]
