@@ -52,6 +52,8 @@ class Relation(StrEnum):
     """Between a door and each of the two spaces it connects, both ways."""
     CONTROLS = "controls"
     """The neighbour is a door whose points this device provides."""
+    LINKED = "linked"
+    """A network link joins the two devices (a switch port and what is on it)."""
     CONTROLLED_BY = "controlled_by"
     """The neighbour is a device providing this door's points."""
     LOCATED_IN = "located_in"
@@ -115,6 +117,9 @@ def build_neighbors(
     for device in site.devices:
         if device.location is not None:
             link(device.id, Relation.LOCATED_IN, device.location, Relation.HOSTS)
+    for cable in site.links:
+        if cable.a.device in kinds and cable.b.device in kinds:
+            link(cable.a.device, Relation.LINKED, cable.b.device, Relation.LINKED)
 
     return {
         node: [Neighbor(other, kinds[other][0], rel) for other, rel in pairs]
