@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,30 @@ from pydantic import BaseModel, Field
 def to_datetime(epoch: float) -> datetime:
     """Epoch seconds to an aware UTC datetime."""
     return datetime.fromtimestamp(epoch, UTC)
+
+
+_TIME_KEYS = frozenset({"since", "last_seen", "opened_at"})
+
+
+def _is_time(key: str) -> bool:
+    return key in _TIME_KEYS or key.endswith("_at")
+
+
+def state_json(state: Mapping[str, object]) -> dict[str, Any]:
+    """A state, alarm or command as JSON: every epoch time (``since``,
+    ``*_at``) as ISO 8601, nested mappings too; the monotonic ``deadline`` of a
+    command is left out."""
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        if key == "deadline":
+            continue
+        if _is_time(key) and isinstance(value, int | float):
+            out[key] = to_datetime(value)
+        elif isinstance(value, Mapping):
+            out[key] = state_json(value)
+        else:
+            out[key] = value
+    return out
 
 
 def to_optional_datetime(epoch: float | None) -> datetime | None:

@@ -234,3 +234,21 @@ class BatchQueue:
         for _, waiter in waiters:
             if not waiter.done():
                 waiter.set_exception(exc)
+
+
+async def stop_writing(
+    queue: BatchQueue,
+    writer: asyncio.Task[None] | None,
+    helper: asyncio.Task[None] | None,
+) -> int:
+    """Stop a back-end's batching: let ``writer`` (the task running
+    ``queue.run``) finish its batch, cancel the back-end's ``helper`` task, and
+    return how many samples were left unwritten (dropped from the queue)."""
+    queue.request_stop()
+    if writer is not None:
+        await asyncio.wait([writer])
+    if helper is not None:
+        helper.cancel()
+        await asyncio.wait([helper])
+    queue.stop()
+    return len(queue.take_remaining())

@@ -44,7 +44,7 @@ from typing import TypeVar
 from influxdb_client.client.flux_table import FluxTable
 
 from store.base import Point, Query, SeriesKey, StoreError, StoreState, StoreStats
-from store.batching import BatchQueue
+from store.batching import BatchQueue, stop_writing
 from store.flux import (
     FluxSchema,
     check_query,
@@ -208,15 +208,8 @@ class InfluxStore:
                             failure = exc
                         else:
                             failure = None
-        self._queue.request_stop()
         self._stopping.set()
-        if self._writer_task is not None:
-            await asyncio.wait([self._writer_task])
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
-        self._queue.stop()
-        left = len(self._queue.take_remaining())
+        left = await stop_writing(self._queue, self._writer_task, self._task)
         self._lost_at_close += left
         await self._release()
         logger.info(

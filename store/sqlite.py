@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from store.base import Point, Query, SeriesKey, StoreError, StoreState, StoreStats
-from store.batching import BatchQueue
+from store.batching import BatchQueue, stop_writing
 from store.sqlite_db import SqliteDatabase
 from topology.sample import Sample
 
@@ -160,14 +160,7 @@ class SqliteStore:
             return
         self._closed = True
         failure = None if self._task is None else await self._final_flush()
-        self._queue.request_stop()
-        if self._writer_task is not None:
-            await asyncio.wait([self._writer_task])
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
-        self._queue.stop()
-        left = len(self._queue.take_remaining())
+        left = await stop_writing(self._queue, self._writer_task, self._task)
         self._lost_at_close += left
         await self._release()
         logger.info("SQLite store at %s closed", self.path)

@@ -9,19 +9,14 @@ from pydantic import BaseModel, Field
 
 from api.auth import Operator
 from api.deps import Context
-from api.schemas import to_optional_datetime
+from api.schemas import state_json
 from twin.alarms import Alarm, AlreadyAcknowledged, UnknownAlarm
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
 
-_TIMES = ("raised_at", "last_raised_at", "cleared_at", "acknowledged_at")
-
 
 def alarm_out(alarm: Alarm) -> dict[str, Any]:
-    out = alarm.as_dict()
-    for key in _TIMES:
-        out[key] = to_optional_datetime(out[key])
-    return out
+    return state_json(alarm.as_dict())
 
 
 class Acknowledgement(BaseModel):

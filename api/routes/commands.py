@@ -10,21 +10,14 @@ from pydantic import BaseModel
 
 from api.auth import Operator
 from api.deps import Context
-from api.schemas import to_optional_datetime
+from api.schemas import state_json
 from twin.commands import CommandRefused, CommandTicket, execute_door_command
 
 router = APIRouter(tags=["commands"])
 
-_TIMES = ("requested_at", "written_at", "finished_at")
-
 
 def ticket_out(ticket: CommandTicket) -> dict[str, Any]:
-    out = ticket.as_dict()
-    out.pop("deadline", None)  # monotonic clock: meaningless outside the process
-    for key in _TIMES:
-        if key in out:
-            out[key] = to_optional_datetime(out[key])
-    return out
+    return state_json(ticket.as_dict())
 
 
 class DoorCommand(BaseModel):

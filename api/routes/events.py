@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from api.context import ApiContext
 from api.deps import Context
-from api.routes.twin import state_json
-from api.schemas import EventOut, to_datetime
+from api.schemas import EventOut, state_json, to_datetime
 from twin.events import Event, Subscription
 
 router = APIRouter(tags=["events"])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import Context, not_found
-from api.schemas import NeighborOut, NodeOut, PathOut, to_datetime
+from api.schemas import NeighborOut, NodeOut, PathOut, state_json
 from topology import graph as site_graph
 from topology.impact import impact
 from topology.site import SpaceKind
@@ -17,28 +16,7 @@ from twin.views import NodeView
 
 router = APIRouter(prefix="/twin", tags=["twin"])
 
-_TIME_KEYS = frozenset({"since", "last_seen", "opened_at"})
 _SPACE_KINDS = frozenset(kind.value for kind in SpaceKind)
-
-
-def _is_time(key: str) -> bool:
-    return key in _TIME_KEYS or key.endswith("_at")
-
-
-def state_json(state: Mapping[str, object]) -> dict[str, Any]:
-    """Node state with every epoch time (``since``, ``*_at``) as ISO 8601; the
-    monotonic ``deadline`` of a command is left out."""
-    out: dict[str, Any] = {}
-    for key, value in state.items():
-        if key == "deadline":
-            continue
-        if _is_time(key) and isinstance(value, int | float):
-            out[key] = to_datetime(value)
-        elif isinstance(value, Mapping):
-            out[key] = state_json(value)
-        else:
-            out[key] = value
-    return out
 
 
 def node_out(node: NodeView) -> NodeOut:
